@@ -1,0 +1,127 @@
+"""The `automl` command: search, validate. A user's mistake is one line and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Sequence
+
+from automl.errors import AutoMLError
+
+CONTROLLERS = ("random", "grid", "bayesian", "hyperband")
+UI_URI = "sqlite:///mlruns/mlflow.db"
+
+
+class UsageError(Exception):
+    """A bad command line (argparse's complaint, made one line)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would print usage and exit itself
+        raise UsageError(message)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, received {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, received {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line grammar."""
+    parser = _Parser(prog="automl", description="Keras AutoML: search, track in MLflow, export.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    search = sub.add_parser("search", help="run (or resume) a search and export the best model")
+    search.add_argument("--dataset", required=True, help="dataset card name (datasets/NAME.yaml) or path")
+    search.add_argument("--space", required=True, help="search space name (search_spaces/NAME.yaml) or path")
+    search.add_argument("--controller", choices=CONTROLLERS, help="search algorithm (default: the space's)")
+    search.add_argument("--max-trials", type=_positive, help="trials in all, resumed ones included")
+    search.add_argument("--epochs", type=_positive, help="maximum epochs per trial")
+    search.add_argument("--seed", type=_non_negative, help="seed of the controller and of training")
+    search.add_argument("--max-consecutive-failures", type=_positive,
+                        help="stop after this many failed trials in a row")
+    search.add_argument("--experiment", help="MLflow experiment and search name (default: DATASET-SPACE)")
+    search.add_argument("--tracking-uri", help=f"MLflow tracking URI (default: $MLFLOW_TRACKING_URI or {UI_URI})")
+    search.add_argument("--export-dir", default="exports", help="where the best model goes (default: exports)")
+    search.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto",
+                        help="auto uses a GPU when TensorFlow sees one")
+    search.add_argument("--fresh", action="store_true", help="start over instead of resuming")
+    search.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
+    validate = sub.add_parser("validate", help="check search spaces and dataset cards (no TensorFlow)")
+    validate.add_argument("files", nargs="+", help="YAML files to check")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except UsageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except AutoMLError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validates each file; reports all of them, fails if any is bad."""
+    from automl.spec import validate_file
+
+    bad = 0
+    for path in args.files:
+        try:
+            print(validate_file(path))
+        except AutoMLError as err:
+            print(f"error: {err}", file=sys.stderr)
+            bad += 1
+    return 2 if bad else 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """Runs a search and prints the leaderboard, test score and where things went."""
+    _quiet_tensorflow()
+    from automl.pipeline import SearchOptions, load_inputs, run_search
+
+    opts = SearchOptions(
+        dataset=args.dataset, space=args.space, controller=args.controller, max_trials=args.max_trials,
+        epochs=args.epochs, seed=args.seed, max_consecutive_failures=args.max_consecutive_failures,
+        experiment=args.experiment, tracking_uri=args.tracking_uri, export_dir=args.export_dir,
+        device=args.device, fresh=args.fresh, tracking=not args.no_tracking)
+    load_inputs(opts)  # bad names and files fail here, before TensorFlow loads
+    from automl.report import print_summary
+
+    print_summary(run_search(opts))
+    return 0
+
+
+def _quiet_tensorflow() -> None:
+    # TensorFlow's C++ start-up chatter hides the progress lines.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
+
+
+COMMANDS = {"search": cmd_search, "validate": cmd_validate}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

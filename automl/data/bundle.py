@@ -1,0 +1,59 @@
+"""DataBundle: the arrays of a dataset split three ways, and what kind of problem it is."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class DataBundle:
+    """A dataset ready for search: train / validation / test arrays and their meaning.
+
+    Attributes:
+        name: Dataset name (from the card).
+        task: ``multiclass``, ``binary`` or ``regression``.
+        input_kind: ``tabular`` or ``image``.
+        x_train, y_train, x_val, y_val, x_test, y_test: The splits; the test
+            split is never seen by the search.
+        class_names: Label names for classification, index = class id.
+    """
+
+    name: str
+    task: str
+    input_kind: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: list[str] = field(default_factory=list)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Shape of one example, without the batch axis."""
+        return tuple(self.x_train.shape[1:])
+
+    @property
+    def num_classes(self) -> int:
+        """Number of classes (0 for regression)."""
+        return len(self.class_names)
+
+    def fingerprint(self) -> str:
+        """A short hash of all the data and labels, to tell datasets apart in MLflow."""
+        digest = hashlib.sha256()
+        for array in (self.x_train, self.y_train, self.x_val, self.y_val, self.x_test, self.y_test):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        return digest.hexdigest()[:16]
+
+    def summary(self) -> dict:
+        """Sizes and kinds, for logs and MLflow."""
+        return {
+            "dataset": self.name, "task": self.task, "input_kind": self.input_kind,
+            "input_shape": list(self.input_shape), "num_classes": self.num_classes,
+            "train_size": len(self.x_train), "validation_size": len(self.x_val),
+            "test_size": len(self.x_test), "fingerprint": self.fingerprint(),
+        }

@@ -1,0 +1,62 @@
+"""Data sources, registered by name: each turns a dataset card into raw arrays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from automl.errors import DataError
+from automl.spec import LoadedCard
+
+
+@dataclass
+class RawData:
+    """What a source returns: inputs, targets, and what it knows about them."""
+
+    x: np.ndarray
+    y: np.ndarray
+    task: str
+    input_kind: str
+    class_names: list[str]
+
+
+Source = Callable[[LoadedCard], RawData]
+SOURCES: dict[str, Source] = {}
+
+
+def register(name: str) -> Callable[[Source], Source]:
+    """Registers a source function under ``name`` (the card's ``source`` key)."""
+    def add(fn: Source) -> Source:
+        SOURCES[name] = fn
+        return fn
+    return add
+
+
+def get(name: str) -> Source:
+    """Returns the source registered under ``name``."""
+    try:
+        return SOURCES[name]
+    except KeyError:
+        raise DataError(f"source: expected one of: {', '.join(sorted(SOURCES))}, "
+                        f"received {name!r}") from None
+
+
+@register("sklearn")
+def sklearn_source(loaded: LoadedCard) -> RawData:
+    """scikit-learn's bundled datasets (shipped with the package, no download)."""
+    from sklearn import datasets
+
+    name = loaded.options.dataset
+    bunch = getattr(datasets, f"load_{name}")()
+    if name == "diabetes":
+        return RawData(bunch.data.astype("float32"), bunch.target.astype("float32"),
+                       "regression", "tabular", [])
+    classes = [str(c) for c in bunch.target_names]
+    task = "binary" if len(classes) == 2 else "multiclass"
+    if name == "digits":
+        # Keep the 8x8 grid and the raw 0-16 grey levels: the model normalizes inside.
+        x = bunch.images.astype("float32")[..., np.newaxis]
+        return RawData(x, bunch.target.astype("int32"), task, "image", classes)
+    return RawData(bunch.data.astype("float32"), bunch.target.astype("int32"), task, "tabular", classes)

@@ -1,0 +1,34 @@
+"""The toolkit's error hierarchy.
+
+Every error a user can cause is an `AutoMLError`; the CLI prints its message on
+one line and exits with code 2. This module imports nothing so any layer may
+raise these errors.
+"""
+
+
+class AutoMLError(Exception):
+    """Base class for errors caused by user input or by a failed search."""
+
+
+class SpecError(AutoMLError):
+    """A search space or dataset card is invalid."""
+
+
+class DataError(AutoMLError):
+    """A dataset cannot be loaded or does not fit the task."""
+
+
+class SearchError(AutoMLError):
+    """A search cannot go on (for example, too many consecutive failures)."""
+
+
+class TrialFailedError(AutoMLError):
+    """A single trial failed; the search records it and goes on."""
+
+
+class ExportError(AutoMLError):
+    """A model cannot be exported."""
+
+
+class TrackingError(AutoMLError):
+    """The tracking store cannot be reached or written."""

@@ -1,0 +1,239 @@
+"""The one place that wires everything: load -> search -> score -> export -> log."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from automl.spec import LoadedCard, LoadedSpace, check_fits, load_card, load_space
+from automl.state import open_state, save_state
+
+
+@dataclass
+class SearchOptions:
+    """What ``automl search`` was asked to do; ``None`` means "the space's default"."""
+
+    dataset: str
+    space: str
+    controller: str | None = None
+    max_trials: int | None = None
+    epochs: int | None = None
+    seed: int | None = None
+    max_consecutive_failures: int | None = None
+    experiment: str | None = None
+    tracking_uri: str | None = None
+    export_dir: str = "exports"
+    state_dir: str = "mlruns/searches"
+    device: str = "auto"
+    fresh: bool = False
+    tracking: bool = True
+
+
+@dataclass
+class SearchResult:
+    """What a search produced, for the CLI's summary."""
+
+    experiment: str
+    objective: str
+    leaderboard: list[dict[str, Any]]
+    test_metrics: dict[str, float]
+    export_path: Path
+    tracking_uri: str
+    completed: int
+    failed: int
+    parent_run_id: str | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The search settings after CLI flags override the space's defaults."""
+
+    controller: str
+    max_trials: int
+    epochs: int
+    seed: int
+    max_consecutive_failures: int
+
+
+def resolve(space: LoadedSpace, opts: SearchOptions) -> Settings:
+    """Applies the CLI's overrides to the space's ``search`` and ``train`` sections."""
+    s, t = space.spec.search, space.spec.train
+    pick = lambda flag, default: default if flag is None else flag  # noqa: E731
+    return Settings(pick(opts.controller, s.controller), pick(opts.max_trials, s.max_trials),
+                    pick(opts.epochs, t.epochs), pick(opts.seed, s.seed),
+                    pick(opts.max_consecutive_failures, s.max_consecutive_failures))
+
+
+def load_inputs(opts: SearchOptions) -> tuple[LoadedCard, LoadedSpace]:
+    """Loads and validates the card and the space (no TensorFlow yet)."""
+    return load_card(opts.dataset), load_space(opts.space)
+
+
+def run_search(opts: SearchOptions, progress_stream: Any = None) -> SearchResult:
+    """Runs (or resumes) a search and exports its best model.
+
+    Args:
+        opts: The command's options.
+        progress_stream: Where progress lines go (standard error by default).
+
+    Returns:
+        The leaderboard, test score, export folder and tracking facts.
+
+    Raises:
+        AutoMLError: Bad input, a search that cannot go on, or a failed export.
+    """
+    card, space = load_inputs(opts)
+    settings = resolve(space, opts)
+    experiment = opts.experiment or f"{card.card.name}-{space.name}"
+    from automl.training import configure_devices  # TensorFlow loads from here on
+
+    device = configure_devices(opts.device)
+    from automl.data import load_dataset
+
+    data = load_dataset(card)
+    check_fits(space, data.input_kind)
+    folder = Path(opts.state_dir) / experiment
+    state = open_state(folder, card.card.name, space.name, opts.fresh)
+    tracker = _tracker(opts)
+    progress = _progress(settings, space, data, progress_stream)
+    state.parent_run_id = tracker.start_search(
+        experiment, _run_params(card, space, settings, data, device), _texts(card, space, data),
+        resume_run_id=state.parent_run_id)
+    save_state(folder, state)
+    controller = _controller(space, settings, data, tracker, progress, folder, opts.fresh)
+    progress.say(f"search {experiment!r}: {settings.controller} controller, {settings.max_trials} trials, "
+                 f"{data.name} ({len(data.x_train)} train / {len(data.x_val)} validation), device {device}")
+    _search(controller, tracker)
+    return _finish(controller, tracker, data, card, space, settings, experiment, opts)
+
+
+
+
+def _tracker(opts: SearchOptions):
+    from automl.tracking import DEFAULT_URI, MlflowTracker, NullTracker
+
+    if not opts.tracking:
+        return NullTracker()
+    return MlflowTracker(opts.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_URI)
+
+
+def _progress(settings: Settings, space: LoadedSpace, data, stream: Any):
+    from automl.builders import default_objective
+    from automl.search import Progress
+
+    objective = space.spec.search.objective or default_objective(data.task)[0]
+    return Progress(settings.max_trials, objective, stream)
+
+
+def _controller(space: LoadedSpace, settings: Settings, data, tracker, progress, folder: Path, fresh: bool):
+    import keras_tuner as kt
+
+    from automl.builders import default_objective
+    from automl.search import OracleSettings, SearchController, make_oracle
+    from automl.space import build_hyperparameters
+
+    name, direction = default_objective(data.task)
+    if space.spec.search.objective:
+        name = space.spec.search.objective
+        direction = "min" if name.endswith("loss") or name.endswith("error") else "max"
+    oracle_settings = OracleSettings(kt.Objective(name, direction), settings.max_trials, settings.seed,
+                                     settings.max_consecutive_failures, settings.epochs)
+    oracle = make_oracle(settings.controller, build_hyperparameters(space), oracle_settings)
+    train = space.spec.train.model_copy(update={"epochs": settings.epochs})
+    with contextlib.redirect_stdout(io.StringIO()):  # KerasTuner prints "Reloading Tuner from ..."
+        controller = SearchController(oracle, data=data, train=train, tracker=tracker, progress=progress,
+                                      directory=str(folder.parent), project_name=folder.name,
+                                      overwrite=fresh, seed=settings.seed)
+    # The total is what this command asks for, also when a resumed search had another.
+    controller.oracle.max_trials = settings.max_trials
+    controller.oracle.max_consecutive_failed_trials = settings.max_consecutive_failures
+    controller.oracle.verbose = 0
+    done = sum(1 for t in controller.oracle.trials.values() if t.status in ("COMPLETED", "FAILED"))
+    if done:
+        progress.say(f"resuming: {done} of {settings.max_trials} trials already done in {folder}")
+    return controller
+
+
+def _search(controller, tracker) -> None:
+    from automl.errors import AutoMLError
+
+    try:
+        controller.search()
+    except AutoMLError:
+        tracker.end_search({}, {"status": "failed"}, "failed")
+        raise
+    except BaseException:
+        tracker.end_search({}, {"status": "killed"}, "killed")
+        raise
+
+
+def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, settings: Settings,
+            experiment: str, opts: SearchOptions) -> SearchResult:
+    from automl.errors import SearchError
+    from automl.export import export_model
+    from automl.space import searched_names
+
+    trials = list(controller.oracle.trials.values())
+    completed = [t for t in trials if t.status == "COMPLETED"]
+    if not completed:
+        tracker.end_search({}, {"status": "failed"}, "failed")
+        raise SearchError("search ended with no completed trial; see the failure reasons above")
+    best = controller.oracle.get_best_trials(1)[0]
+    model = controller.load_model(best)
+    scores = model.evaluate(data.x_test, data.y_test, verbose=0, return_dict=True)
+    test_metrics = {f"test_{k}": float(v) for k, v in scores.items()}
+    objective = controller.oracle.objective.name
+    board = leaderboard(controller, searched_names(space), k=5)
+    model_card = {"experiment": experiment, "dataset": data.summary(), "class_names": data.class_names,
+                  "space": space.name, "best_trial": best.trial_id, "hyperparameters": best.hyperparameters.values,
+                  objective: best.score, **test_metrics, "mlflow_run_id": tracker_run_id(tracker)}
+    path = export_model(model, Path(opts.export_dir), experiment, model_card)
+    tracker.end_search({f"best_{objective}": best.score, **test_metrics},
+                       {"best_trial": best.trial_id, "export_path": str(path), "status": "completed"}, "completed")
+    return SearchResult(experiment, objective, board, test_metrics, path, tracker.describe(),
+                        len(completed), len(trials) - len(completed), tracker_run_id(tracker))
+
+
+def leaderboard(controller, names: list[str], k: int) -> list[dict[str, Any]]:
+    """The best ``k`` completed trials: objective, searched values, size and time."""
+    rows = []
+    for trial in controller.oracle.get_best_trials(k):
+        if trial.status != "COMPLETED":
+            continue
+        facts = controller.facts(trial.trial_id)
+        row = {"trial": trial.trial_id, controller.oracle.objective.name: trial.score}
+        row.update({n: trial.hyperparameters.values.get(n) for n in names})
+        row.update({"params": facts.get("params"), "epochs": facts.get("epochs_run"),
+                    "seconds": facts.get("train_seconds")})
+        rows.append(row)
+    return rows
+
+
+def tracker_run_id(tracker) -> str | None:
+    """The parent run's id, when the tracker has one."""
+    return getattr(tracker, "parent_id", None)
+
+
+def _run_params(card: LoadedCard, space: LoadedSpace, settings: Settings, data, device: str) -> dict:
+    import keras
+    import keras_tuner
+    import tensorflow as tf
+
+    import automl
+
+    return {"dataset": card.card.name, "dataset_fingerprint": data.fingerprint(), "space": space.name,
+            "family": space.spec.family, **asdict(settings), "device": device,
+            "objective": space.spec.search.objective or "default",
+            "version_tensorflow": tf.__version__, "version_keras": keras.__version__,
+            "version_keras_tuner": keras_tuner.__version__, "version_automl": automl.__version__}
+
+
+def _texts(card: LoadedCard, space: LoadedSpace, data) -> dict[str, str]:
+    return {"inputs/space.yaml": space.path.read_text(), "inputs/dataset_card.yaml": card.path.read_text(),
+            "inputs/data_summary.json": json.dumps(data.summary(), indent=2)}

@@ -1,0 +1,46 @@
+"""The end-of-search summary: leaderboard, test score, export path, how to open MLflow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from automl.pipeline import SearchResult
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "" if value is None else str(value)
+
+
+def leaderboard_table(result: SearchResult) -> Table:
+    """The top trials as a rich table."""
+    table = Table(title=f"Leaderboard: {result.experiment} (top {len(result.leaderboard)})")
+    columns = list(result.leaderboard[0]) if result.leaderboard else []
+    for column in columns:
+        table.add_column(column, justify="right" if column != "trial" else "left")
+    for row in result.leaderboard:
+        table.add_row(*(_cell(row[c]) for c in columns))
+    return table
+
+
+def ui_command(tracking_uri: str) -> str:
+    """The command that opens the MLflow UI on this search's store."""
+    if tracking_uri.startswith(("http://", "https://")):
+        return f"open {tracking_uri} in a browser"
+    return f"mlflow ui --backend-store-uri {tracking_uri} --host 127.0.0.1 --port 5000"
+
+
+def print_summary(result: SearchResult, console: Console | None = None) -> None:
+    """Prints the leaderboard and what the user does next."""
+    console = console or Console(width=140)
+    console.print(leaderboard_table(result))
+    console.print(f"trials: {result.completed} completed, {result.failed} failed")
+    tests = ", ".join(f"{k}={v:.4f}" for k, v in result.test_metrics.items())
+    console.print(f"best model on the held-out test split: {tests}")
+    console.print(f"exported to: {result.export_path}")
+    console.print(f"MLflow: {result.tracking_uri} (parent run {result.parent_run_id})")
+    console.print(f"compare trials: {ui_command(result.tracking_uri)}")

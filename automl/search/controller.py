@@ -1,0 +1,181 @@
+"""The search controller: a KerasTuner `Tuner` whose trials are our builders and fits.
+
+KerasTuner's oracle proposes values and keeps the resumable state; this class
+builds, trains and reports each candidate, and records failures without
+stopping the search.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import keras
+import keras_tuner as kt
+
+from automl.builders import InputSpec, build_model
+from automl.data import DataBundle
+from automl.errors import SearchError
+from automl.search.progress import Progress
+from automl.spec.schema import Train
+from automl.tracking import Tracker, TrialRecord
+from automl.training import FitResult, fit
+
+FACTS = "facts.json"
+WEIGHTS = "model.weights.h5"
+
+
+def one_line(err: BaseException) -> str:
+    """An exception as one short line: its type and the first line of its message."""
+    text = str(err).strip().splitlines()
+    first = next((line.strip() for line in text if line.strip()), "")
+    return f"{type(err).__name__}: {first}"[:500] if first else type(err).__name__
+
+
+class EpochLogger(keras.callbacks.Callback):
+    """Sends each epoch's metrics to the tracker (one batched call per epoch)."""
+
+    def __init__(self, tracker: Tracker, trial_id: str) -> None:
+        super().__init__()
+        self.tracker, self.trial_id = tracker, trial_id
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        metrics = {k: float(v) for k, v in (logs or {}).items()}
+        metrics["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        self.tracker.log_epoch(self.trial_id, epoch, metrics)
+
+
+class SearchController(kt.Tuner):
+    """Runs trials for an oracle: build, fit with early stopping, save weights, report.
+
+    Args:
+        oracle: The controller that proposes values (KerasTuner oracle).
+        data: The dataset (the test split is never used here).
+        train: The space's train section.
+        tracker: Where trials are recorded.
+        progress: Where progress lines go.
+        directory: Folder of search states; ``project_name`` is this search's.
+        project_name: The experiment name.
+        overwrite: Start over instead of resuming.
+        seed: Base seed of weight initialization and shuffling.
+    """
+
+    def __init__(self, oracle: kt.Oracle, *, data: DataBundle, train: Train, tracker: Tracker,
+                 progress: Progress, directory: str, project_name: str, overwrite: bool,
+                 seed: int) -> None:
+        super().__init__(oracle=oracle, hypermodel=None, directory=directory,
+                         project_name=project_name, overwrite=overwrite)
+        self.data, self.train, self.tracker, self.progress = data, train, tracker, progress
+        self.spec = InputSpec.from_bundle(data)
+        self.seed = seed
+        self.objective_pair = (oracle.objective.name, oracle.objective.direction)
+        self.reasons: dict[str, str] = {}
+        self.results: dict[str, tuple[FitResult, int]] = {}
+
+    # --- one trial -------------------------------------------------------------
+
+    def run_trial(self, trial: kt.engine.trial.Trial, *args: Any, **kwargs: Any) -> dict:
+        """Builds and trains one candidate; any error fails this trial only."""
+        values = dict(trial.hyperparameters.values)
+        keras.utils.set_random_seed(self.seed * 100_003 + int(trial.trial_id))
+        try:
+            model = build_model(values, self.spec)
+            initial = self._warm_start(model, values)
+            result = fit(model, self.data, self.train, values["batch_size"], self.objective_pair,
+                         [EpochLogger(self.tracker, trial.trial_id)],
+                         epochs=values.get("tuner/epochs"), initial_epoch=initial)
+            model.save_weights(self._file(trial.trial_id, WEIGHTS))
+        except Exception as err:  # noqa: BLE001 - a failed trial must never end the search
+            self.reasons[trial.trial_id] = one_line(err)
+            raise kt.errors.FailedTrialError(self.reasons[trial.trial_id]) from err
+        finally:
+            keras.backend.clear_session(free_memory=True)
+        self.results[trial.trial_id] = (result, model.count_params())
+        facts = {"params": model.count_params(), "epochs_run": result.epochs_run,
+                 "best_epoch": result.best_epoch, "train_seconds": round(result.seconds, 3)}
+        Path(self._file(trial.trial_id, FACTS)).write_text(json.dumps(facts))
+        return result.at_best()
+
+    def _warm_start(self, model: keras.Model, values: dict) -> int:
+        # Hyperband continues a trial from an earlier one's weights.
+        previous = values.get("tuner/trial_id")
+        path = self._file(previous, WEIGHTS) if previous else None
+        if path and os.path.exists(path):
+            model.load_weights(path)
+            return int(values.get("tuner/initial_epoch", 0))
+        return 0
+
+    def _file(self, trial_id: str, name: str) -> str:
+        return os.path.join(self.oracle._get_trial_dir(trial_id), name)
+
+    # --- reporting around each trial --------------------------------------------
+
+    def on_trial_begin(self, trial: kt.engine.trial.Trial) -> None:
+        """Opens the trial's run and prints its configuration."""
+        values = trial.hyperparameters.values
+        self.tracker.start_trial(trial.trial_id, values)
+        shown = ", ".join(f"{k}={_fmt(v)}" for k, v in values.items() if k != "family")
+        self.progress.trial_started(int(trial.trial_id) + 1, trial.trial_id, shown)
+
+    def on_trial_end(self, trial: kt.engine.trial.Trial) -> None:
+        """Records the outcome, lets the oracle score it, and stops after too many failures."""
+        record = self._record(trial)
+        self.tracker.end_trial(record)
+        try:
+            super().on_trial_end(trial)
+        except RuntimeError as err:
+            if "consecutive failures" not in str(err):
+                raise
+            limit = self.oracle.max_consecutive_failed_trials
+            raise SearchError(f"search stopped: {limit} trials in a row failed "
+                              f"(limit max_consecutive_failures={limit}); last reason: {record.reason}") from None
+        finally:
+            self.progress.trial_ended(int(trial.trial_id) + 1, _outcome(record, self.objective_pair[0]),
+                                      self.best_so_far())
+
+    def _record(self, trial: kt.engine.trial.Trial) -> TrialRecord:
+        if trial.status != kt.engine.trial.TrialStatus.COMPLETED:
+            reason = self.reasons.get(trial.trial_id) or (trial.message or "unknown error").strip().splitlines()[-1]
+            return TrialRecord(trial.trial_id, "failed", reason=reason,
+                               tags={"family": trial.hyperparameters.values.get("family", "")})
+        result, params = self.results[trial.trial_id]
+        return TrialRecord(
+            trial.trial_id, "completed", metrics=result.at_best(),
+            tags={"family": trial.hyperparameters.values.get("family", ""), "parameter_count": params,
+                  "epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
+                  "train_seconds": f"{result.seconds:.2f}",
+                  "objective": f"{result.at_best()[self.objective_pair[0]]:.6f}"})
+
+    # --- results ---------------------------------------------------------------
+
+    def best_so_far(self) -> str:
+        """The best objective so far and its trial, as text."""
+        best = [t for t in self.oracle.get_best_trials(1) if t.score is not None
+                and t.status == kt.engine.trial.TrialStatus.COMPLETED]
+        if not best:
+            return "none yet"
+        return f"{self.objective_pair[0]}={best[0].score:.4f} (trial {best[0].trial_id})"
+
+    def facts(self, trial_id: str) -> dict:
+        """Parameter count, epochs and train seconds saved for a completed trial."""
+        path = Path(self._file(trial_id, FACTS))
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def load_model(self, trial: kt.engine.trial.Trial) -> keras.Model:
+        """Rebuilds a completed trial's model and loads its best-epoch weights."""
+        model = build_model(dict(trial.hyperparameters.values), self.spec)
+        model.load_weights(self._file(trial.trial_id, WEIGHTS))
+        return model
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def _outcome(record: TrialRecord, objective: str) -> str:
+    if record.status != "completed":
+        return f"FAILED ({record.reason})"
+    return f"done: {objective}={record.metrics[objective]:.4f}, {record.tags['epochs_run']} epochs, " \
+           f"{float(record.tags['train_seconds']):.1f}s"

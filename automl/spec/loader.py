@@ -1,0 +1,154 @@
+"""Safe YAML loading with positions, and validation errors that name file:line:col.
+
+Every error says where (file, line, column, key path), what was expected and
+what was received, on one line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from automl.errors import SpecError
+
+M = TypeVar("M", bound=BaseModel)
+KeyPath = tuple
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that also reads ``1e-4`` as a float, as YAML 1.2 does."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)$|^[-+]?(?:\d+\.\d*|\.\d+)$"),
+    list("-+0123456789."),
+)
+
+
+@dataclass
+class Document:
+    """A parsed YAML file and where each of its keys and values sits."""
+
+    path: Path
+    data: Any
+    value_marks: dict[KeyPath, tuple[int, int]]
+    key_marks: dict[KeyPath, tuple[int, int]]
+
+    def where(self, loc: KeyPath, at_key: bool = False) -> str:
+        """Returns ``file:line:col`` for the deepest known part of ``loc``."""
+        marks = self.key_marks if at_key else self.value_marks
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in marks:
+                line, col = marks[loc[:end]]
+                return f"{self.path}:{line}:{col}"
+        return str(self.path)
+
+
+def read_yaml(path: Path) -> Document:
+    """Reads a YAML file safely, keeping the position of every key and value.
+
+    Raises:
+        SpecError: The file is missing, unreadable, not YAML, or has a duplicate key.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise SpecError(f"{path}: cannot read file: {err.strerror or err}") from None
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise SpecError(f"{where}: expected valid YAML, received a syntax error ({problem})") from None
+    doc = Document(Path(path), data, {}, {})
+    if root is not None:
+        _index(doc, root, ())
+    return doc
+
+
+def _index(doc: Document, node: yaml.Node, loc: KeyPath) -> None:
+    doc.value_marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+                raise SpecError(f"{doc.path}:{line}:{col}: {_dotted(loc + (key,))}: "
+                                f"expected each key once, received a duplicate")
+            seen.add(key)
+            doc.key_marks[loc + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            _index(doc, value_node, loc + (key,))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index(doc, item, loc + (i,))
+
+
+def validate(doc: Document, model: type[M], data: Any = None, prefix: KeyPath = ()) -> M:
+    """Validates ``data`` (default: the whole document) against a schema.
+
+    Args:
+        doc: The document the data came from, for positions in errors.
+        model: The pydantic model to validate against.
+        data: The part of the document to validate; ``prefix`` is its key path.
+        prefix: Key path of ``data`` inside the document.
+
+    Raises:
+        SpecError: One line: position, key path, expected and received.
+    """
+    data = doc.data if data is None and not prefix else data
+    if not isinstance(data, dict):
+        where = doc.where(prefix)
+        name = _dotted(prefix) or "top level"
+        raise SpecError(f"{where}: {name}: expected a mapping of keys, received {_short(data)}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise SpecError(_describe(doc, err.errors()[0], prefix, model)) from None
+
+
+def _describe(doc: Document, error: dict, prefix: KeyPath, model: type[BaseModel]) -> str:
+    loc = prefix + tuple(part for part in error["loc"] if not _is_union_tag(part))
+    kind, msg = error["type"], error["msg"]
+    if kind == "extra_forbidden":
+        parent = _model_at(model, error["loc"][:-1])
+        expected = ", ".join(parent.model_fields) if parent else "a known key"
+        return f"{doc.where(loc, at_key=True)}: {_dotted(loc)}: unknown key; expected one of: {expected}"
+    if kind == "missing":
+        return f"{doc.where(loc[:-1])}: {_dotted(loc)}: missing required key"
+    if kind == "value_error":
+        detail = msg.removeprefix("Value error, ")
+        return f"{doc.where(loc)}: {_dotted(loc)}: {detail}"
+    expected = msg.removeprefix("Input should be ").removeprefix("input should be ")
+    return f"{doc.where(loc)}: {_dotted(loc)}: expected {expected}, received {_short(error.get('input'))}"
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    for part in loc:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    return model
+
+
+def _is_union_tag(part: Any) -> bool:
+    return isinstance(part, str) and ("[" in part or part.startswith("function-"))
+
+
+def _dotted(loc: KeyPath) -> str:
+    return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

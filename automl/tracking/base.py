@@ -1,0 +1,53 @@
+"""The Tracker interface: everything a search reports, behind one door."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TrialRecord:
+    """The outcome of one trial, as reported to a tracker.
+
+    Attributes:
+        trial_id: KerasTuner's trial id (``"03"``).
+        status: ``completed`` or ``failed``.
+        metrics: Final metrics (the objective among them) at the best epoch.
+        tags: Extra facts: family, parameter count, epochs run, train seconds.
+        reason: Why a failed trial failed, in one line.
+    """
+
+    trial_id: str
+    status: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    reason: str = ""
+
+
+class Tracker:
+    """Receives a search's runs and trials. This base class records nothing."""
+
+    def start_search(self, experiment: str, params: dict, texts: dict[str, str],
+                     resume_run_id: str | None = None) -> str | None:
+        """Opens (or reopens) the search's parent run; returns its id, if any."""
+        return None
+
+    def start_trial(self, trial_id: str, params: dict) -> None:
+        """Opens a trial's run and records its hyperparameters."""
+
+    def log_epoch(self, trial_id: str, epoch: int, metrics: dict[str, float]) -> None:
+        """Records one epoch's metrics (step = epoch)."""
+
+    def end_trial(self, record: TrialRecord) -> None:
+        """Closes a trial's run with its status, final metrics and tags."""
+
+    def end_search(self, metrics: dict[str, float], tags: dict[str, str], status: str) -> None:
+        """Closes the parent run (``completed``, ``failed`` or ``killed``)."""
+
+    def describe(self) -> str:
+        """Where the records go, for the user."""
+        return "nowhere (tracking off)"
+
+
+class NullTracker(Tracker):
+    """A tracker that records nothing: for tests and ``--no-tracking``."""

@@ -1,0 +1,133 @@
+"""MlflowTracker: a parent run per search, a nested run per trial.
+
+MLflow is imported here and nowhere else in the package.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from automl.errors import TrackingError
+from automl.tracking.base import Tracker, TrialRecord
+
+DEFAULT_URI = "sqlite:///mlruns/mlflow.db"
+STATUS = {"completed": "FINISHED", "failed": "FAILED", "killed": "KILLED"}
+TRIAL_TAG = "automl.trial_id"
+
+
+class MlflowTracker(Tracker):
+    """Logs to an MLflow store through `MlflowClient` (no global active run).
+
+    Args:
+        uri: Tracking URI; a ``sqlite:///`` path has its folder created.
+    """
+
+    def __init__(self, uri: str = DEFAULT_URI) -> None:
+        from mlflow.tracking import MlflowClient
+
+        if uri.startswith("sqlite:///"):
+            Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.uri = uri
+        self.client = MlflowClient(tracking_uri=uri)
+        self.experiment_id: str | None = None
+        self.parent_id: str | None = None
+        self.trial_runs: dict[str, str] = {}
+
+    def describe(self) -> str:
+        """The tracking URI."""
+        return self.uri
+
+    def start_search(self, experiment: str, params: dict, texts: dict[str, str],
+                     resume_run_id: str | None = None) -> str:
+        """Opens the parent run, or reopens ``resume_run_id`` and closes its stale trial runs."""
+        try:
+            self.experiment_id = self._experiment(experiment)
+            if resume_run_id and self._exists(resume_run_id):
+                self.parent_id = resume_run_id
+                self.client.update_run(resume_run_id, status="RUNNING")
+                self._close_stale_trials()
+                return resume_run_id
+            run = self.client.create_run(self.experiment_id, run_name=f"search-{experiment}",
+                                         tags={"automl.kind": "search"})
+        except Exception as err:  # any store failure is the user's URI or server
+            raise TrackingError(f"--tracking-uri: cannot use MLflow store {self.uri!r}: "
+                                f"{str(err).splitlines()[0]}") from None
+        self.parent_id = run.info.run_id
+        self._log_params(self.parent_id, params)
+        for name, text in texts.items():
+            self.client.log_text(self.parent_id, text, name)
+        return self.parent_id
+
+    def start_trial(self, trial_id: str, params: dict) -> None:
+        """Opens ``trial-<id>``; a leftover run of the same trial (killed earlier) is replaced."""
+        for old in self._trial_runs(f"tags.`{TRIAL_TAG}` = '{trial_id}'"):
+            self.client.delete_run(old.info.run_id)
+        run = self.client.create_run(
+            self.experiment_id, run_name=f"trial-{trial_id}",
+            tags={"mlflow.parentRunId": self.parent_id, TRIAL_TAG: trial_id,
+                  "automl.kind": "trial", "status": "running"})
+        self.trial_runs[trial_id] = run.info.run_id
+        self._log_params(run.info.run_id, params)
+
+    def log_epoch(self, trial_id: str, epoch: int, metrics: dict[str, float]) -> None:
+        """One batched call per epoch."""
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        batch = [Metric(k, float(v), now, epoch) for k, v in metrics.items()]
+        self.client.log_batch(self.trial_runs[trial_id], metrics=batch)
+
+    def end_trial(self, record: TrialRecord) -> None:
+        """Sets the final metrics, the status tag and the run's terminal status."""
+        from mlflow.entities import Metric, RunTag
+
+        run_id = self.trial_runs.pop(record.trial_id)
+        now = int(time.time() * 1000)
+        tags = {**record.tags, "status": record.status}
+        if record.reason:
+            tags["failure_reason"] = record.reason[:5000]
+        self.client.log_batch(
+            run_id, metrics=[Metric(f"final_{k}", float(v), now, 0) for k, v in record.metrics.items()],
+            tags=[RunTag(k, str(v)) for k, v in tags.items()])
+        self.client.set_terminated(run_id, STATUS[record.status])
+
+    def end_search(self, metrics: dict[str, float], tags: dict[str, str], status: str) -> None:
+        """Logs the search's results on the parent run and closes it."""
+        from mlflow.entities import Metric, RunTag
+
+        now = int(time.time() * 1000)
+        self.client.log_batch(self.parent_id, metrics=[Metric(k, float(v), now, 0) for k, v in metrics.items()],
+                              tags=[RunTag(k, str(v)) for k, v in tags.items()])
+        self.client.set_terminated(self.parent_id, STATUS[status])
+
+    def _experiment(self, name: str) -> str:
+        found = self.client.get_experiment_by_name(name)
+        if found is None:
+            return self.client.create_experiment(name)
+        if found.lifecycle_stage == "deleted":
+            self.client.restore_experiment(found.experiment_id)
+        return found.experiment_id
+
+    def _exists(self, run_id: str) -> bool:
+        try:
+            return self.client.get_run(run_id).info.lifecycle_stage == "active"
+        except Exception:
+            return False
+
+    def _trial_runs(self, extra: str = "") -> list:
+        query = f"tags.`mlflow.parentRunId` = '{self.parent_id}'" + (f" and {extra}" if extra else "")
+        return self.client.search_runs([self.experiment_id], query, max_results=5000)
+
+    def _close_stale_trials(self) -> None:
+        # A search killed mid-trial leaves that trial's run RUNNING; it will be re-run.
+        for run in self._trial_runs("attributes.status = 'RUNNING'"):
+            self.client.set_tag(run.info.run_id, "status", "killed")
+            self.client.set_terminated(run.info.run_id, "KILLED")
+
+    def _log_params(self, run_id: str, params: dict) -> None:
+        from mlflow.entities import Param
+
+        items = [Param(str(k), str(v)[:6000]) for k, v in params.items()]
+        for start in range(0, len(items), 100):
+            self.client.log_batch(run_id, params=items[start:start + 100])

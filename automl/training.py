@@ -1,0 +1,118 @@
+"""Fit one candidate: early stopping, a guard against NaN losses, device set-up.
+
+Tracking reaches training only as Keras callbacks passed in; this module never
+imports `automl.tracking`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+
+import keras
+
+from automl.data import DataBundle
+from automl.errors import AutoMLError, TrialFailedError
+from automl.spec.schema import Train
+
+
+@dataclass
+class FitResult:
+    """What one fit produced.
+
+    Attributes:
+        history: Per-epoch metrics (``loss``, ``val_accuracy``...), one value per epoch.
+        best_epoch: Index of the epoch whose weights the model holds.
+        epochs_run: Epochs actually trained (early stopping may cut them).
+        seconds: Wall time of the fit.
+    """
+
+    history: dict[str, list[float]] = field(default_factory=dict)
+    best_epoch: int = 0
+    epochs_run: int = 0
+    seconds: float = 0.0
+
+    def at_best(self) -> dict[str, float]:
+        """Every metric at the best epoch."""
+        return {k: float(v[self.best_epoch]) for k, v in self.history.items()}
+
+
+class FailOnNonFinite(keras.callbacks.Callback):
+    """Raises TrialFailedError as soon as the training loss is NaN or infinite."""
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            raise TrialFailedError(f"loss became {float(loss)} at batch {batch} of epoch {self._epoch}")
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._epoch = epoch
+
+
+def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
+        objective: tuple[str, str], callbacks: list | None = None, epochs: int | None = None,
+        initial_epoch: int = 0) -> FitResult:
+    """Trains ``model`` on the train split, early-stopping on the validation objective.
+
+    Args:
+        model: A compiled model.
+        data: The dataset; its test split is not touched.
+        train: The space's train section (epochs, early stopping).
+        batch_size: The trial's batch size.
+        objective: ``(metric name, "max" | "min")``, e.g. ``("val_accuracy", "max")``.
+        callbacks: Extra callbacks, such as the tracker's per-epoch logger.
+        epochs: Overrides ``train.epochs`` (Hyperband sets it per trial).
+        initial_epoch: Epoch to start counting from (Hyperband continuations).
+
+    Returns:
+        The history and the best epoch; the model holds the best epoch's weights.
+    """
+    name, mode = objective
+    stop = keras.callbacks.EarlyStopping(
+        monitor=name, mode=mode, patience=train.early_stopping.patience,
+        min_delta=train.early_stopping.min_delta, restore_best_weights=True)
+    started = time.perf_counter()
+    history = model.fit(
+        data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
+        batch_size=batch_size, epochs=epochs or train.epochs, initial_epoch=initial_epoch,
+        callbacks=[FailOnNonFinite(), stop, *(callbacks or [])], verbose=0)
+    seconds = time.perf_counter() - started
+    values = {k: [float(x) for x in v] for k, v in history.history.items()}
+    if name not in values:
+        raise TrialFailedError(f"objective {name!r} not among the metrics {sorted(values)}")
+    series = values[name]
+    best = series.index(max(series) if mode == "max" else min(series))
+    return FitResult(values, best, len(series), seconds)
+
+
+def configure_devices(device: str) -> str:
+    """Chooses where TensorFlow runs; call before any model is built.
+
+    Args:
+        device: ``auto`` (a GPU when TensorFlow sees one), ``cpu`` or ``gpu``.
+
+    Returns:
+        A short description of the devices in use.
+
+    Raises:
+        AutoMLError: ``gpu`` was asked for and none is visible.
+    """
+    if device == "cpu":
+        # Hiding the GPUs from CUDA itself works even if TensorFlow is already imported.
+        os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if device == "cpu" and gpus:
+        tf.config.set_visible_devices([], "GPU")
+        gpus = []
+    if device == "gpu" and not gpus:
+        raise AutoMLError("--device: expected a GPU visible to TensorFlow, received none (use --device cpu)")
+    for gpu in gpus:
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError:
+            pass  # the runtime is already initialized; growth was set before or cannot be now
+    return f"{len(gpus)} GPU(s)" if gpus else "CPU"
