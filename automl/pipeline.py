@@ -109,6 +109,9 @@ def run_search(opts: SearchOptions, progress_stream: Any = None) -> SearchResult
     controller = _controller(space, settings, data, tracker, progress, folder, opts.fresh)
     progress.say(f"search {experiment!r}: {settings.controller} controller, {settings.max_trials} trials, "
                  f"{data.name} ({len(data.x_train)} train / {len(data.x_val)} validation), device {device}")
+    done = sum(1 for t in controller.oracle.trials.values() if t.status in ("COMPLETED", "FAILED"))
+    if done:
+        progress.say(f"resuming: {done} of {settings.max_trials} trials already done ({folder})")
     _search(controller, tracker)
     return _finish(controller, tracker, data, card, space, settings, experiment, opts)
 
@@ -154,9 +157,6 @@ def _controller(space: LoadedSpace, settings: Settings, data, tracker, progress,
     controller.oracle.max_trials = settings.max_trials
     controller.oracle.max_consecutive_failed_trials = settings.max_consecutive_failures
     controller.oracle.verbose = 0
-    done = sum(1 for t in controller.oracle.trials.values() if t.status in ("COMPLETED", "FAILED"))
-    if done:
-        progress.say(f"resuming: {done} of {settings.max_trials} trials already done in {folder}")
     return controller
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from rich.console import Console
@@ -17,13 +18,16 @@ def _cell(value: Any) -> str:
 
 
 def leaderboard_table(result: SearchResult) -> Table:
-    """The top trials as a rich table."""
+    """The top trials as a table: objective, size and time, then the searched values."""
     table = Table(title=f"Leaderboard: {result.experiment} (top {len(result.leaderboard)})")
-    columns = list(result.leaderboard[0]) if result.leaderboard else []
-    for column in columns:
-        table.add_column(column, justify="right" if column != "trial" else "left")
-    for row in result.leaderboard:
-        table.add_row(*(_cell(row[c]) for c in columns))
+    for column in ("rank", "trial", result.objective, "params", "epochs", "seconds"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("hyperparameters", overflow="fold")
+    fixed = {"trial", result.objective, "params", "epochs", "seconds"}
+    for rank, row in enumerate(result.leaderboard, 1):
+        values = " ".join(f"{k}={_cell(v)}" for k, v in row.items() if k not in fixed)
+        table.add_row(str(rank), row["trial"], _cell(row[result.objective]), _cell(row["params"]),
+                      _cell(row["epochs"]), _cell(row["seconds"]), values)
     return table
 
 
@@ -36,7 +40,8 @@ def ui_command(tracking_uri: str) -> str:
 
 def print_summary(result: SearchResult, console: Console | None = None) -> None:
     """Prints the leaderboard and what the user does next."""
-    console = console or Console(width=140)
+    # A pipe or a log file gets a wide table rather than rich's 80 columns.
+    console = console or Console(width=None if sys.stdout.isatty() else 160, soft_wrap=True)
     console.print(leaderboard_table(result))
     console.print(f"trials: {result.completed} completed, {result.failed} failed")
     tests = ", ".join(f"{k}={v:.4f}" for k, v in result.test_metrics.items())

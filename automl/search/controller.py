@@ -87,13 +87,14 @@ class SearchController(kt.Tuner):
                          [EpochLogger(self.tracker, trial.trial_id)],
                          epochs=values.get("tuner/epochs"), initial_epoch=initial)
             model.save_weights(self._file(trial.trial_id, WEIGHTS))
+            params = model.count_params()
         except Exception as err:  # noqa: BLE001 - a failed trial must never end the search
             self.reasons[trial.trial_id] = one_line(err)
             raise kt.errors.FailedTrialError(self.reasons[trial.trial_id]) from err
         finally:
             keras.backend.clear_session(free_memory=True)
-        self.results[trial.trial_id] = (result, model.count_params())
-        facts = {"params": model.count_params(), "epochs_run": result.epochs_run,
+        self.results[trial.trial_id] = (result, params)
+        facts = {"params": params, "epochs_run": result.epochs_run,
                  "best_epoch": result.best_epoch, "train_seconds": round(result.seconds, 3)}
         Path(self._file(trial.trial_id, FACTS)).write_text(json.dumps(facts))
         return result.at_best()
@@ -103,6 +104,7 @@ class SearchController(kt.Tuner):
         previous = values.get("tuner/trial_id")
         path = self._file(previous, WEIGHTS) if previous else None
         if path and os.path.exists(path):
+            model.optimizer.build(model.trainable_variables)
             model.load_weights(path)
             return int(values.get("tuner/initial_epoch", 0))
         return 0
@@ -166,6 +168,8 @@ class SearchController(kt.Tuner):
     def load_model(self, trial: kt.engine.trial.Trial) -> keras.Model:
         """Rebuilds a completed trial's model and loads its best-epoch weights."""
         model = build_model(dict(trial.hyperparameters.values), self.spec)
+        # The weights file holds the optimizer's slots too; build them so they load.
+        model.optimizer.build(model.trainable_variables)
         model.load_weights(self._file(trial.trial_id, WEIGHTS))
         return model
 

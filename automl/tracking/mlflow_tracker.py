@@ -8,6 +8,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import logging
+
 from automl.errors import TrackingError
 from automl.tracking.base import Tracker, TrialRecord
 
@@ -25,6 +27,9 @@ class MlflowTracker(Tracker):
 
     def __init__(self, uri: str = DEFAULT_URI) -> None:
         from mlflow.tracking import MlflowClient
+
+        # MLflow's INFO lines about creating tables would interleave with progress.
+        logging.getLogger("mlflow").setLevel(logging.WARNING)
 
         if uri.startswith("sqlite:///"):
             Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

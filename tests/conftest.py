@@ -1,0 +1,72 @@
+"""Shared fixtures: seeds, small data, tiny spaces written to tmp_path."""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+ROOT = Path(__file__).resolve().parents[1]
+
+TINY_CNN = """\
+    name: tiny_cnn
+    family: cnn
+    model:
+      blocks: {int: [1, 2]}
+      filters: {choice: [8, 16]}
+      kernel_size: 3
+      dense_units: {choice: [16, 32]}
+    train:
+      learning_rate: {float: [1.0e-3, 1.0e-2], log: true}
+      batch_size: 64
+      epochs: 3
+      early_stopping: {patience: 2}
+    search:
+      max_trials: 3
+"""
+
+
+@pytest.fixture(autouse=True)
+def _seed() -> None:
+    random.seed(0)
+    np.random.seed(0)
+
+
+@pytest.fixture()
+def write_yaml(tmp_path: Path):
+    """Writes dedented YAML text to a file in tmp_path and returns its path."""
+    def write(text: str, name: str = "file.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text))
+        return path
+    return write
+
+
+@pytest.fixture()
+def tiny_cnn(write_yaml) -> Path:
+    """A small CNN space that trains in about a second a trial on digits."""
+    return write_yaml(TINY_CNN, "tiny_cnn.yaml")
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """The digits DataBundle (the shipped card)."""
+    from automl.data import load_dataset
+    from automl.spec import load_card
+
+    return load_dataset(load_card(str(ROOT / "datasets" / "digits.yaml")))
+
+
+def run_cli(*args: str, cwd: Path, timeout: int = 600, env: dict | None = None):
+    """Runs `automl` in a fresh process; returns the CompletedProcess."""
+    import subprocess
+
+    full_env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "automl.cli", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, env=full_env)

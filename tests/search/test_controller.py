@@ -1,0 +1,134 @@
+"""The controller runs real trials, records failures, stops after too many, resumes."""
+
+from pathlib import Path
+
+import keras
+import keras_tuner as kt
+import pytest
+
+from automl.builders import register
+from automl.builders.base import FAMILIES
+from automl.errors import SearchError
+from automl.search import OracleSettings, Progress, SearchController, make_oracle
+from automl.spec.schema import Train
+from automl.tracking import NullTracker, Tracker
+
+
+class Recorder(Tracker):
+    """A tracker that keeps what it was told, to check the controller's reports."""
+
+    def __init__(self):
+        self.started, self.ended, self.epochs = [], [], []
+
+    def start_trial(self, trial_id, params):
+        self.started.append((trial_id, dict(params)))
+
+    def log_epoch(self, trial_id, epoch, metrics):
+        self.epochs.append((trial_id, epoch, metrics))
+
+    def end_trial(self, record):
+        self.ended.append(record)
+
+
+@pytest.fixture()
+def broken_family():
+    """A family whose layer cannot be built (a real Keras error), registered for one test."""
+    @register("broken")
+    def body(x, values, spec):
+        return keras.layers.Dense(0)(x)  # Keras refuses units=0
+    yield "broken"
+    FAMILIES.pop("broken")
+
+
+def make_hp(family="mlp", lr=(1e-3, 1e-2), optimizer="adam") -> kt.HyperParameters:
+    hp = kt.HyperParameters()
+    if isinstance(family, list):
+        hp.Choice("family", family)
+    else:
+        hp.Fixed("family", family)
+    for name, value in {"layers": 1, "activation": "relu", "dropout": 0.0, "batchnorm": False,
+                        "optimizer": optimizer, "batch_size": 128}.items():
+        hp.Fixed(name, value)
+    hp.Choice("units", [16, 32, 64])
+    hp.Float("learning_rate", *lr, sampling="log")
+    return hp
+
+
+def controller(tmp_path: Path, digits, hp, *, trials=3, seed=0, failures=3, tracker=None, fresh=True,
+               name="search"):
+    settings = OracleSettings(kt.Objective("val_accuracy", "max"), trials, seed, failures, 2)
+    oracle = make_oracle("random", hp, settings)
+    oracle.verbose = 0
+    return SearchController(oracle, data=digits, train=Train(epochs=2), tracker=tracker or NullTracker(),
+                            progress=Progress(trials, "val_accuracy", open(tmp_path / "progress.txt", "a")),
+                            directory=str(tmp_path), project_name=name, overwrite=fresh, seed=seed)
+
+
+def statuses(c: SearchController) -> list[str]:
+    return [c.oracle.trials[i].status for i in c.oracle.start_order]
+
+
+def test_search_runs_real_trials_and_reports_each(tmp_path, digits):
+    recorder = Recorder()
+    c = controller(tmp_path, digits, make_hp(), tracker=recorder)
+    c.search()
+    assert statuses(c) == ["COMPLETED"] * 3
+    assert [t for t, _ in recorder.started] == ["0", "1", "2"]
+    assert all(r.status == "completed" and 0.0 < r.metrics["val_accuracy"] <= 1.0 for r in recorder.ended)
+    assert {e[1] for e in recorder.epochs} == {0, 1}  # per-epoch metrics, step = epoch
+    assert "val_loss" in recorder.epochs[0][2] and "learning_rate" in recorder.epochs[0][2]
+    best = c.oracle.get_best_trials(1)[0]
+    model = c.load_model(best)
+    reloaded = model.evaluate(digits.x_val, digits.y_val, verbose=0, return_dict=True)["accuracy"]
+    assert reloaded == pytest.approx(best.score, abs=1e-6)
+    lines = (tmp_path / "progress.txt").read_text().splitlines()
+    assert any("trial 3/3" in line and "best so far: val_accuracy=" in line for line in lines)
+
+
+def test_a_failing_trial_is_recorded_and_the_search_goes_on(tmp_path, digits, broken_family):
+    hp = make_hp(family=["mlp", broken_family])
+    recorder = Recorder()
+    c = controller(tmp_path, digits, hp, trials=4, tracker=recorder, failures=4)
+    c.search()
+    failed = [r for r in recorder.ended if r.status == "failed"]
+    assert failed and len(recorder.ended) == 4
+    assert all("units" in r.reason and "\n" not in r.reason for r in failed)
+    assert any(r.status == "completed" for r in recorder.ended)
+
+
+def test_nan_loss_fails_the_trial(tmp_path, digits):
+    # Plain SGD at a learning rate of 1e6 drives the loss to inf/NaN within a few batches.
+    recorder = Recorder()
+    c = controller(tmp_path, digits, make_hp(lr=(1e6, 2e6), optimizer="sgd"), trials=1, failures=2,
+                   tracker=recorder)
+    c.search()
+    assert statuses(c) == ["FAILED"]
+    assert "loss became" in recorder.ended[0].reason
+
+
+def test_too_many_consecutive_failures_stop_the_search(tmp_path, digits, broken_family):
+    c = controller(tmp_path, digits, make_hp(family=broken_family), trials=10, failures=2)
+    with pytest.raises(SearchError, match="2 trials in a row failed .* last reason: ValueError"):
+        c.search()
+    assert len(c.oracle.trials) == 2
+
+
+def test_same_seed_same_proposals(tmp_path, digits):
+    runs = []
+    for seed, name in ((7, "a"), (7, "b"), (8, "c")):
+        c = controller(tmp_path, digits, make_hp(), trials=3, seed=seed, name=name)
+        c.search()
+        runs.append([dict(c.oracle.trials[i].hyperparameters.values) for i in c.oracle.start_order])
+    assert runs[0] == runs[1]
+    assert runs[0] != runs[2]
+
+
+def test_resume_runs_only_the_missing_trials(tmp_path, digits):
+    first = controller(tmp_path, digits, make_hp(), trials=2)
+    first.search()
+    recorder = Recorder()
+    again = controller(tmp_path, digits, make_hp(), trials=4, tracker=recorder, fresh=False)
+    again.oracle.max_trials = 4
+    again.search()
+    assert [t for t, _ in recorder.started] == ["2", "3"]
+    assert statuses(again) == ["COMPLETED"] * 4
