@@ -99,7 +99,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     """Runs a search and prints the leaderboard, test score and where things went."""
-    _quiet_tensorflow()
     from automl.pipeline import SearchOptions, load_inputs, run_search
 
     opts = SearchOptions(
@@ -108,16 +107,32 @@ def cmd_search(args: argparse.Namespace) -> int:
         experiment=args.experiment, tracking_uri=args.tracking_uri, export_dir=args.export_dir,
         device=args.device, fresh=args.fresh, tracking=not args.no_tracking)
     load_inputs(opts)  # bad names and files fail here, before TensorFlow loads
+    _quiet_tensorflow(args.device)
     from automl.report import print_summary
 
     print_summary(run_search(opts))
     return 0
 
 
-def _quiet_tensorflow() -> None:
-    # TensorFlow's C++ start-up chatter hides the progress lines.
+def _quiet_tensorflow(device: str) -> None:
+    """Imports TensorFlow with its C++ start-up chatter (oneDNN, CUDA probes) silenced.
+
+    Those lines come from the native library before any Python logging is set
+    up, so the only way to keep them out of the progress output is to point
+    file descriptor 2 elsewhere while the import runs.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
+    if device == "cpu":
+        os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import keras  # noqa: F401
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 COMMANDS = {"search": cmd_search, "validate": cmd_validate}

@@ -55,7 +55,7 @@ def find(kind: str, name_or_path: str) -> Path:
         if not given.is_file():
             raise SpecError(f"{name_or_path}: expected an existing {kind} file, received a missing path")
         return given
-    for root in (Path.cwd(), PROJECT_ROOT):
+    for root in (Path("."), PROJECT_ROOT):
         candidate = root / FOLDERS[kind] / f"{name_or_path}.yaml"
         if candidate.is_file():
             return candidate
@@ -68,7 +68,7 @@ def find(kind: str, name_or_path: str) -> Path:
 def available(kind: str) -> list[str]:
     """Names of the shipped files of one kind."""
     names: set[str] = set()
-    for root in (Path.cwd(), PROJECT_ROOT):
+    for root in (Path("."), PROJECT_ROOT):
         names.update(p.stem for p in (root / FOLDERS[kind]).glob("*.yaml"))
     return sorted(names)
 

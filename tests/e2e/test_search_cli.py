@@ -1,0 +1,106 @@
+"""Whole `automl search` runs in fresh processes: output, store, export, kill and resume."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mlflow.tracking import MlflowClient
+
+from tests.conftest import run_cli
+
+pytestmark = pytest.mark.slow
+
+RELOAD = """
+import sys, numpy as np, tensorflow as tf
+loaded = tf.saved_model.load(sys.argv[1])
+out = loaded.signatures["serving_default"](image=tf.constant(np.load(sys.argv[2])))
+np.save(sys.argv[3], next(iter(out.values())).numpy())
+"""
+
+
+def trial_runs(cwd: Path, experiment: str) -> list:
+    client = MlflowClient(f"sqlite:///{cwd / 'mlruns' / 'mlflow.db'}")
+    exp = client.get_experiment_by_name(experiment)
+    runs = client.search_runs([exp.experiment_id], max_results=100)
+    return [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+
+
+def test_search_end_to_end_then_reload_the_export(tmp_path, tiny_cnn, digits):
+    done = run_cli("search", "--dataset", "digits", "--space", str(tiny_cnn), "--max-trials", "2",
+                   "--epochs", "3", "--experiment", "e2e", "--seed", "3", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "trial 1/2" in done.stderr and "trial 2/2" in done.stderr and "best so far" in done.stderr
+    out = done.stdout
+    assert "Leaderboard: e2e" in out and "trials: 2 completed, 0 failed" in out
+    assert "mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db" in out
+    runs = trial_runs(tmp_path, "e2e")
+    assert len(runs) == 2 and all(r.info.status == "FINISHED" for r in runs)
+
+    folder = next((tmp_path / "exports" / "e2e").iterdir())
+    card = json.loads((folder / "model_card.json").read_text())
+    np.save(tmp_path / "x.npy", digits.x_test)
+    (tmp_path / "reload.py").write_text(RELOAD)
+    reload = subprocess.run([sys.executable, str(tmp_path / "reload.py"), str(folder / "saved_model"),
+                             str(tmp_path / "x.npy"), str(tmp_path / "y.npy")], capture_output=True, text=True)
+    assert reload.returncode == 0, reload.stderr[-2000:]
+    served = np.load(tmp_path / "y.npy")
+    import keras
+
+    in_memory = keras.saving.load_model(folder / "model.keras").predict(digits.x_test, verbose=0)
+    assert np.abs(served - in_memory).max() <= 1e-5
+    accuracy = float((served.argmax(axis=1) == digits.y_test).mean())
+    assert accuracy == pytest.approx(card["test_accuracy"], abs=1e-6)
+
+
+def _wait_for_second_trial(state: Path, proc: subprocess.Popen, limit: float = 300) -> None:
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        first = state / "trial_0" / "trial.json"
+        if first.exists() and json.loads(first.read_text())["status"] == "COMPLETED" \
+                and (state / "trial_1").exists():
+            return
+        assert proc.poll() is None, "search ended before it could be killed"
+        time.sleep(0.2)
+    raise AssertionError("the second trial never started")
+
+
+def test_sigkill_mid_search_then_resume_runs_each_trial_once(tmp_path, tiny_cnn):
+    args = ["search", "--dataset", "digits", "--space", str(tiny_cnn), "--max-trials", "4",
+            "--epochs", "4", "--experiment", "killed"]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    proc = subprocess.Popen([sys.executable, "-m", "automl.cli", *args], cwd=tmp_path, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for_second_trial(tmp_path / "mlruns" / "searches" / "killed", proc)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    before = {r.info.run_name: r.info.run_id for r in trial_runs(tmp_path, "killed")
+              if r.info.status == "FINISHED"}
+    assert "trial-0" in before
+
+    done = run_cli(*args, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "resuming: 1 of 4 trials already done" in done.stderr
+    assert "(id 0)" not in done.stderr  # the completed trial is not run again
+    runs = trial_runs(tmp_path, "killed")
+    names = sorted(r.info.run_name for r in runs)
+    assert names == ["trial-0", "trial-1", "trial-2", "trial-3"]
+    assert all(r.info.status == "FINISHED" for r in runs)
+    assert {r.info.run_name: r.info.run_id for r in runs}["trial-0"] == before["trial-0"]
+    assert "trials: 4 completed, 0 failed" in done.stdout
+
+
+def test_fresh_starts_over(tmp_path, tiny_cnn):
+    args = ["search", "--dataset", "digits", "--space", str(tiny_cnn), "--max-trials", "1", "--epochs", "2",
+            "--experiment", "again", "--no-tracking"]
+    assert run_cli(*args, cwd=tmp_path).returncode == 0
+    second = run_cli(*args, "--fresh", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "resuming" not in second.stderr and "trial 1/1 (id 0)" in second.stderr

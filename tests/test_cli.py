@@ -1,0 +1,44 @@
+"""Bad input: one line naming what was expected and what was received, exit code 2."""
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+
+
+@pytest.mark.parametrize("args, words", [
+    (["search", "--dataset", "nope", "--space", "cnn"], "--dataset: expected one of: digits"),
+    (["search", "--dataset", "digits", "--space", "nope"], "--space: expected one of: cnn, mlp"),
+    (["search", "--dataset", "digits", "--space", "cnn", "--max-trials", "0"],
+     "argument --max-trials: expected a positive integer, received '0'"),
+    (["search", "--dataset", "digits", "--space", "cnn", "--epochs", "ten"],
+     "argument --epochs: expected a positive integer, received 'ten'"),
+    (["search", "--dataset", "digits", "--space", "cnn", "--controller", "magic"],
+     "argument --controller: invalid choice: 'magic'"),
+    (["search", "--dataset", "digits", "--space", "missing/space.yaml"],
+     "missing/space.yaml: expected an existing space file"),
+    (["search", "--space", "cnn"], "the following arguments are required: --dataset"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["validate", "search_spaces/cnn.yaml", "tests/no_such.yaml"], "tests/no_such.yaml: cannot read file"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, words):
+    done = run_cli(*args, cwd=ROOT)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: ") and words in lines[0], lines[0]
+
+
+def test_family_that_does_not_fit_the_data(tmp_path):
+    done = run_cli("search", "--dataset", "iris", "--space", "cnn", "--export-dir", str(tmp_path),
+                   "--no-tracking", cwd=ROOT)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: search_spaces/cnn.yaml: family: expected a family for tabular input "
+        "(family 'cnn' takes image), received 'cnn'"]
+
+
+def test_validate_reports_every_file():
+    done = run_cli("validate", "search_spaces/cnn.yaml", "search_spaces/mlp.yaml", "datasets/digits.yaml",
+                   cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count(": ok (") == 3
