@@ -34,7 +34,9 @@ def register(name: str) -> Callable[[OracleFactory], OracleFactory]:
 
 
 def _common(hp: kt.HyperParameters, s: OracleSettings) -> dict:
-    return dict(objective=s.objective, hyperparameters=hp, seed=s.seed,
+    # KerasTuner reads seed 0 as "no seed" and draws a random one; shifting by one
+    # keeps every user seed, 0 included, reproducible.
+    return dict(objective=s.objective, hyperparameters=hp, seed=s.seed + 1,
                 max_consecutive_failed_trials=s.max_consecutive_failures)
 
 
