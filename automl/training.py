@@ -70,8 +70,9 @@ def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
         The history and the best epoch; the model holds the best epoch's weights.
     """
     name, mode = objective
+    watch, watch_mode = _monitor(train, objective)
     stop = keras.callbacks.EarlyStopping(
-        monitor=name, mode=mode, patience=train.early_stopping.patience,
+        monitor=watch, mode=watch_mode, patience=train.early_stopping.patience,
         min_delta=train.early_stopping.min_delta, restore_best_weights=True)
     started = time.perf_counter()
     history = model.fit(
@@ -80,11 +81,20 @@ def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
         callbacks=[FailOnNonFinite(), stop, *(callbacks or [])], verbose=0)
     seconds = time.perf_counter() - started
     values = {k: [float(x) for x in v] for k, v in history.history.items()}
-    if name not in values:
-        raise TrialFailedError(f"objective {name!r} not among the metrics {sorted(values)}")
-    series = values[name]
-    best = series.index(max(series) if mode == "max" else min(series))
+    for needed in (name, watch):
+        if needed not in values:
+            raise TrialFailedError(f"metric {needed!r} not among the metrics {sorted(values)}")
+    series = values[watch]
+    best = series.index(max(series) if watch_mode == "max" else min(series))
     return FitResult(values, best, len(series), seconds)
+
+
+def _monitor(train: Train, objective: tuple[str, str]) -> tuple[str, str]:
+    """The metric early stopping watches, and whether higher is better."""
+    watch = train.early_stopping.monitor
+    if watch == "objective" or watch == objective[0]:
+        return objective
+    return watch, "min" if watch.endswith("loss") or watch.endswith("error") else "max"
 
 
 def configure_devices(device: str) -> str:

@@ -63,8 +63,14 @@ FAMILY_INPUTS: dict[str, tuple[str, ...]] = {"mlp": ("tabular", "image"), "cnn":
 
 
 class EarlyStopping(Strict):
-    """Stop a trial when the validation objective stops improving."""
+    """Stop a trial when a validation metric stops improving; keep its best epoch.
 
+    ``monitor: objective`` watches the search objective itself; the default,
+    ``val_loss``, is smoother on small validation splits, and the trial's
+    objective is then read at the epoch of the lowest validation loss.
+    """
+
+    monitor: str = "val_loss"
     patience: int = Field(5, ge=0)
     min_delta: float = Field(0.0, ge=0.0)
 

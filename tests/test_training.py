@@ -1,0 +1,36 @@
+"""Fitting one candidate: the best epoch, the metric early stopping watches, devices."""
+
+import pytest
+
+from automl.builders import InputSpec, build_model
+from automl.errors import AutoMLError
+from automl.spec.schema import EarlyStopping, Train
+from automl.training import configure_devices, fit
+
+VALUES = {"family": "mlp", "layers": 1, "units": 32, "activation": "relu", "dropout": 0.0,
+          "batchnorm": False, "optimizer": "adam", "learning_rate": 1e-2, "batch_size": 64}
+
+
+@pytest.mark.parametrize("monitor, key, pick", [("val_loss", "val_loss", min),
+                                                ("objective", "val_accuracy", max)])
+def test_best_epoch_follows_the_monitored_metric(digits, monitor, key, pick):
+    model = build_model(VALUES, InputSpec.from_bundle(digits))
+    train = Train(epochs=4, early_stopping=EarlyStopping(monitor=monitor, patience=4))
+    result = fit(model, digits, train, 64, ("val_accuracy", "max"))
+    series = result.history[key]
+    assert result.epochs_run == 4 and result.best_epoch == series.index(pick(series))
+    # The model holds the best epoch's weights (early stopping restores them).
+    now = model.evaluate(digits.x_val, digits.y_val, verbose=0, return_dict=True)["accuracy"]
+    assert now == pytest.approx(result.at_best()["val_accuracy"], abs=1e-6)
+
+
+def test_cpu_device_hides_gpus_and_gpu_without_one_is_a_clear_error(monkeypatch):
+    import tensorflow as tf
+
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")  # restored after the test
+
+    assert configure_devices("cpu") == "CPU"
+    assert tf.config.get_visible_devices("GPU") == []
+    if not tf.config.list_physical_devices("GPU"):
+        with pytest.raises(AutoMLError, match="--device: expected a GPU visible to TensorFlow, received none"):
+            configure_devices("gpu")
