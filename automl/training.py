@@ -50,6 +50,12 @@ class FailOnNonFinite(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._epoch = epoch
 
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        for key in ("loss", "val_loss"):
+            value = (logs or {}).get(key)
+            if value is not None and not math.isfinite(float(value)):
+                raise TrialFailedError(f"{key} became {float(value)} at epoch {epoch}")
+
 
 def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
         objective: tuple[str, str], callbacks: list | None = None, epochs: int | None = None,

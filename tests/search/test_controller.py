@@ -96,10 +96,11 @@ def test_a_failing_trial_is_recorded_and_the_search_goes_on(tmp_path, digits, br
     assert any(r.status == "completed" for r in recorder.ended)
 
 
-def test_nan_loss_fails_the_trial(tmp_path, digits):
-    # Plain SGD at a learning rate of 1e6 drives the loss to inf/NaN within a few batches.
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_nan_loss_fails_the_trial(tmp_path, digits, seed):
+    # Plain SGD at a learning rate of 1e30 overflows the weights to inf within a few batches.
     recorder = Recorder()
-    c = controller(tmp_path, digits, make_hp(lr=(1e6, 2e6), optimizer="sgd"), trials=1, failures=2,
+    c = controller(tmp_path, digits, make_hp(lr=(1e30, 2e30), optimizer="sgd"), trials=1, failures=2, seed=seed,
                    tracker=recorder)
     c.search()
     assert statuses(c) == ["FAILED"]
