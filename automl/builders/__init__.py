@@ -7,7 +7,6 @@ import keras
 from automl.builders import cnn, mlp  # noqa: F401 - importing registers the families
 from automl.builders.base import FAMILIES, InputSpec, register
 from automl.builders.compile import compile_model, default_objective, head
-from automl.errors import SpecError
 
 
 def build_model(values: dict, spec: InputSpec) -> keras.Model:
@@ -21,12 +20,11 @@ def build_model(values: dict, spec: InputSpec) -> keras.Model:
         A compiled Keras model that takes raw (unnormalized) inputs.
     """
     family = values["family"]
-    if family not in FAMILIES:
-        raise SpecError(f"family: expected one of: {', '.join(sorted(FAMILIES))}, received {family!r}")
+    body = FAMILIES.lookup(family)
     name = "image" if spec.kind == "image" else "features"
     inputs = keras.Input(shape=spec.shape, name=name)
     x = keras.layers.Normalization(axis=-1, mean=spec.mean, variance=spec.variance)(inputs)
-    x = FAMILIES[family](x, values, spec)
+    x = body(x, values, spec)
     model = keras.Model(inputs, head(x, spec), name=f"{family}_candidate")
     compile_model(model, values, spec)
     return model

@@ -8,6 +8,7 @@ from typing import Any, Callable
 import numpy as np
 
 from automl.data import DataBundle
+from automl.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,5 @@ class InputSpec:
 # A family body takes the normalized input tensor and the trial's values, and
 # returns the feature tensor that the task head is put on.
 FamilyBody = Callable[[Any, dict, InputSpec], Any]
-FAMILIES: dict[str, FamilyBody] = {}
-
-
-def register(name: str) -> Callable[[FamilyBody], FamilyBody]:
-    """Registers a family body under ``name`` (the space's ``family`` key)."""
-    def add(fn: FamilyBody) -> FamilyBody:
-        FAMILIES[name] = fn
-        return fn
-    return add
+FAMILIES: Registry[FamilyBody] = Registry("family")
+register = FAMILIES.register

@@ -8,6 +8,7 @@ from typing import Callable
 import numpy as np
 
 from automl.errors import DataError
+from automl.registry import Registry
 from automl.spec import LoadedCard
 
 
@@ -23,24 +24,9 @@ class RawData:
 
 
 Source = Callable[[LoadedCard], RawData]
-SOURCES: dict[str, Source] = {}
-
-
-def register(name: str) -> Callable[[Source], Source]:
-    """Registers a source function under ``name`` (the card's ``source`` key)."""
-    def add(fn: Source) -> Source:
-        SOURCES[name] = fn
-        return fn
-    return add
-
-
-def get(name: str) -> Source:
-    """Returns the source registered under ``name``."""
-    try:
-        return SOURCES[name]
-    except KeyError:
-        raise DataError(f"source: expected one of: {', '.join(sorted(SOURCES))}, "
-                        f"received {name!r}") from None
+SOURCES: Registry[Source] = Registry("source", DataError)
+register = SOURCES.register
+get = SOURCES.lookup
 
 
 @register("sklearn")

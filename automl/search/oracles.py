@@ -8,6 +8,7 @@ from typing import Callable
 import keras_tuner as kt
 
 from automl.errors import SpecError
+from automl.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -22,15 +23,8 @@ class OracleSettings:
 
 
 OracleFactory = Callable[[kt.HyperParameters, OracleSettings], kt.Oracle]
-ORACLES: dict[str, OracleFactory] = {}
-
-
-def register(name: str) -> Callable[[OracleFactory], OracleFactory]:
-    """Registers an oracle factory under ``name``."""
-    def add(fn: OracleFactory) -> OracleFactory:
-        ORACLES[name] = fn
-        return fn
-    return add
+ORACLES: Registry[OracleFactory] = Registry("--controller")
+register = ORACLES.register
 
 
 def _common(hp: kt.HyperParameters, s: OracleSettings) -> dict:
@@ -73,6 +67,4 @@ def hyperband_oracle(hp: kt.HyperParameters, s: OracleSettings) -> kt.Oracle:
 
 def make_oracle(name: str, hp: kt.HyperParameters, settings: OracleSettings) -> kt.Oracle:
     """Builds the controller registered under ``name``."""
-    if name not in ORACLES:
-        raise SpecError(f"--controller: expected one of: {', '.join(ORACLES)}, received {name!r}")
-    return ORACLES[name](hp, settings)
+    return ORACLES.lookup(name)(hp, settings)
