@@ -91,6 +91,8 @@ def run_search(opts: SearchOptions, progress_stream: Any = None) -> SearchResult
     card, space = load_inputs(opts)
     settings = resolve(space, opts)
     experiment = opts.experiment or f"{card.card.name}-{space.name}"
+    _check_export_dir(Path(opts.export_dir))
+    tracker = _tracker(opts)
     from automl.training import configure_devices  # TensorFlow loads from here on
 
     device = configure_devices(opts.device)
@@ -100,7 +102,6 @@ def run_search(opts: SearchOptions, progress_stream: Any = None) -> SearchResult
     check_fits(space, data.input_kind)
     folder = Path(opts.state_dir) / experiment
     state = open_state(folder, card.card.name, space.name, opts.fresh)
-    tracker = _tracker(opts)
     progress = _progress(settings, space, data, progress_stream)
     state.parent_run_id = tracker.start_search(
         experiment, _run_params(card, space, settings, data, device), _texts(card, space, data),
@@ -112,8 +113,9 @@ def run_search(opts: SearchOptions, progress_stream: Any = None) -> SearchResult
     done = sum(1 for t in controller.oracle.trials.values() if t.status in ("COMPLETED", "FAILED"))
     if done:
         progress.say(f"resuming: {done} of {settings.max_trials} trials already done ({folder})")
-    _search(controller, tracker)
-    return _finish(controller, tracker, data, card, space, settings, experiment, opts)
+    with _closing(tracker):
+        controller.search()
+        return _finish(controller, tracker, data, card, space, settings, experiment, opts)
 
 
 
@@ -160,17 +162,30 @@ def _controller(space: LoadedSpace, settings: Settings, data, tracker, progress,
     return controller
 
 
-def _search(controller, tracker) -> None:
+@contextlib.contextmanager
+def _closing(tracker):
+    """Closes the parent run as failed or killed when the search or export stops early."""
     from automl.errors import AutoMLError
 
     try:
-        controller.search()
+        yield
     except AutoMLError:
         tracker.end_search({}, {"status": "failed"}, "failed")
         raise
     except BaseException:
         tracker.end_search({}, {"status": "killed"}, "killed")
         raise
+
+
+def _check_export_dir(root: Path) -> None:
+    """Fails before any training when the export folder cannot be made."""
+    from automl.errors import ExportError
+
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ExportError(f"--export-dir: expected a folder that can be created, received {str(root)!r} "
+                          f"({err.strerror})") from None
 
 
 def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, settings: Settings,
@@ -182,7 +197,6 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
     trials = list(controller.oracle.trials.values())
     completed = [t for t in trials if t.status == "COMPLETED"]
     if not completed:
-        tracker.end_search({}, {"status": "failed"}, "failed")
         raise SearchError("search ended with no completed trial; see the failure reasons above")
     best = controller.oracle.get_best_trials(1)[0]
     model = controller.load_model(best)

@@ -18,6 +18,10 @@ from tests.conftest import ROOT, run_cli
      "missing/space.yaml: expected an existing space file"),
     (["search", "--space", "cnn"], "the following arguments are required: --dataset"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["search", "--dataset", "digits", "--space", "cnn", "--export-dir", "/proc/no/such"],
+     "--export-dir: expected a folder that can be created, received '/proc/no/such'"),
+    (["search", "--dataset", "digits", "--space", "cnn", "--export-dir", "/tmp", "--tracking-uri", "foo://bar"],
+     "--tracking-uri: expected a URI MLflow can store runs in"),
     (["validate", "search_spaces/cnn.yaml", "tests/no_such.yaml"], "tests/no_such.yaml: cannot read file"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, words):

@@ -34,7 +34,11 @@ class MlflowTracker(Tracker):
         if uri.startswith("sqlite:///"):
             Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.uri = uri
-        self.client = MlflowClient(tracking_uri=uri)
+        try:
+            self.client = MlflowClient(tracking_uri=uri)
+        except Exception as err:  # an unknown scheme or a malformed URI
+            raise TrackingError(f"--tracking-uri: expected a URI MLflow can store runs in "
+                                f"(sqlite:///..., http://...), received {uri!r}") from None
         self.experiment_id: str | None = None
         self.parent_id: str | None = None
         self.trial_runs: dict[str, str] = {}
