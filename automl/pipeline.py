@@ -118,6 +118,14 @@ def run_search(opts: SearchOptions, progress_stream: Any = None) -> SearchResult
         return _finish(controller, tracker, data, card, space, settings, experiment, opts)
 
 
+def objective_of(space: LoadedSpace, task: str) -> tuple[str, str]:
+    """The metric the search optimizes and whether higher is better."""
+    from automl.builders import default_objective
+
+    name = space.spec.search.objective
+    if not name:
+        return default_objective(task)
+    return name, "min" if name.endswith("loss") or name.endswith("error") else "max"
 
 
 def _tracker(opts: SearchOptions):
@@ -129,24 +137,18 @@ def _tracker(opts: SearchOptions):
 
 
 def _progress(settings: Settings, space: LoadedSpace, data, stream: Any):
-    from automl.builders import default_objective
     from automl.search import Progress
 
-    objective = space.spec.search.objective or default_objective(data.task)[0]
-    return Progress(settings.max_trials, objective, stream)
+    return Progress(settings.max_trials, objective_of(space, data.task)[0], stream)
 
 
 def _controller(space: LoadedSpace, settings: Settings, data, tracker, progress, folder: Path, fresh: bool):
     import keras_tuner as kt
 
-    from automl.builders import default_objective
     from automl.search import OracleSettings, SearchController, make_oracle
     from automl.space import build_hyperparameters
 
-    name, direction = default_objective(data.task)
-    if space.spec.search.objective:
-        name = space.spec.search.objective
-        direction = "min" if name.endswith("loss") or name.endswith("error") else "max"
+    name, direction = objective_of(space, data.task)
     oracle_settings = OracleSettings(kt.Objective(name, direction), settings.max_trials, settings.seed,
                                      settings.max_consecutive_failures, settings.epochs)
     oracle = make_oracle(settings.controller, build_hyperparameters(space), oracle_settings)

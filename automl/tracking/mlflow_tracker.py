@@ -36,7 +36,7 @@ class MlflowTracker(Tracker):
         self.uri = uri
         try:
             self.client = MlflowClient(tracking_uri=uri)
-        except Exception as err:  # an unknown scheme or a malformed URI
+        except Exception:  # an unknown scheme or a malformed URI
             raise TrackingError(f"--tracking-uri: expected a URI MLflow can store runs in "
                                 f"(sqlite:///..., http://...), received {uri!r}") from None
         self.experiment_id: str | None = None
