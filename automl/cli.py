@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--export-dir", default="exports", help="where the best model goes (default: exports)")
     search.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto",
                         help="auto uses a GPU when TensorFlow sees one")
+    search.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", dest="settings",
+                        help="pin a value of the space, e.g. --set model.filters=32 (repeatable)")
     search.add_argument("--fresh", action="store_true", help="start over instead of resuming")
     search.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
     validate = sub.add_parser("validate", help="check search spaces and dataset cards (no TensorFlow)")
@@ -102,7 +104,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         dataset=args.dataset, space=args.space, controller=args.controller, max_trials=args.max_trials,
         epochs=args.epochs, seed=args.seed, max_consecutive_failures=args.max_consecutive_failures,
         experiment=args.experiment, tracking_uri=args.tracking_uri, export_dir=args.export_dir,
-        device=args.device, fresh=args.fresh, tracking=not args.no_tracking)
+        device=args.device, fresh=args.fresh, tracking=not args.no_tracking, settings=tuple(args.settings))
     load_inputs(opts)  # bad names and files fail here, before TensorFlow loads
     _quiet_tensorflow(args.device)
     from automl.report import print_summary

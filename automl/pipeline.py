@@ -10,7 +10,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from automl.spec import LoadedCard, LoadedSpace, check_fits, load_card, load_space
+from automl.spec import (
+    LoadedCard,
+    LoadedSpace,
+    check_fits,
+    check_task,
+    effective_task,
+    flatten,
+    load_card,
+    load_space,
+    searched,
+)
 from automl.state import open_state, save_state
 
 
@@ -32,6 +42,7 @@ class SearchOptions:
     device: str = "auto"
     fresh: bool = False
     tracking: bool = True
+    settings: tuple[str, ...] = ()
 
 
 @dataclass
@@ -71,8 +82,13 @@ def resolve(space: LoadedSpace, opts: SearchOptions) -> Settings:
 
 
 def load_inputs(opts: SearchOptions) -> tuple[LoadedCard, LoadedSpace]:
-    """Loads and validates the card and the space (no TensorFlow yet)."""
-    return load_card(opts.dataset), load_space(opts.space)
+    """Loads and validates the card and the space, and what the card declares (no TensorFlow)."""
+    card, space = load_card(opts.dataset), load_space(opts.space, opts.settings)
+    if card.card.input:
+        check_fits(space, card.card.input)
+    if card.card.task:
+        check_task(space, card.card.task)
+    return card, space
 
 
 def run_search(opts: SearchOptions, progress_stream: Any = None) -> SearchResult:
@@ -100,6 +116,9 @@ def run_search(opts: SearchOptions, progress_stream: Any = None) -> SearchResult
 
     data = load_dataset(card)
     check_fits(space, data.input_kind)
+    check_task(space, data.task)
+    if effective_task(space, data.task) == "reconstruction":
+        data = data.as_reconstruction()
     folder = Path(opts.state_dir) / experiment
     state = open_state(folder, card.card.name, space.name, opts.fresh)
     progress = _progress(settings, space, data, progress_stream)
@@ -150,7 +169,8 @@ def _controller(space: LoadedSpace, settings: Settings, data, tracker, progress,
 
     name, direction = objective_of(space, data.task)
     oracle_settings = OracleSettings(kt.Objective(name, direction), settings.max_trials, settings.seed,
-                                     settings.max_consecutive_failures, settings.epochs)
+                                     settings.max_consecutive_failures, settings.epochs,
+                                     tuple(space.initial_points))
     oracle = make_oracle(settings.controller, build_hyperparameters(space), oracle_settings)
     train = space.spec.train.model_copy(update={"epochs": settings.epochs})
     with contextlib.redirect_stdout(io.StringIO()):  # KerasTuner prints "Reloading Tuner from ..."
@@ -193,8 +213,8 @@ def _check_export_dir(root: Path) -> None:
 def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, settings: Settings,
             experiment: str, opts: SearchOptions) -> SearchResult:
     from automl.errors import SearchError
+    from automl.builders import family_values, prepare_targets
     from automl.export import export_model
-    from automl.space import searched_names
 
     trials = list(controller.oracle.trials.values())
     completed = [t for t in trials if t.status == "COMPLETED"]
@@ -202,10 +222,11 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
         raise SearchError("search ended with no completed trial; see the failure reasons above")
     best = controller.oracle.get_best_trials(1)[0]
     model = controller.load_model(best)
-    scores = model.evaluate(data.x_test, data.y_test, verbose=0, return_dict=True)
+    y_test = prepare_targets(family_values(best.hyperparameters.values), controller.spec, data.y_test)
+    scores = model.evaluate(data.x_test, y_test, verbose=0, return_dict=True)
     test_metrics = {f"test_{k}": float(v) for k, v in scores.items()}
     objective = controller.oracle.objective.name
-    board = leaderboard(controller, searched_names(space), k=5)
+    board = leaderboard(controller, searched(flatten(space)), k=5)
     model_card = {"experiment": experiment, "dataset": data.summary(), "class_names": data.class_names,
                   "space": space.name, "best_trial": best.trial_id, "hyperparameters": best.hyperparameters.values,
                   objective: best.score, **test_metrics, "mlflow_run_id": tracker_run_id(tracker)}
@@ -244,7 +265,7 @@ def _run_params(card: LoadedCard, space: LoadedSpace, settings: Settings, data, 
     import automl
 
     return {"dataset": card.card.name, "dataset_fingerprint": data.fingerprint(), "space": space.name,
-            "family": space.spec.family, **asdict(settings), "device": device,
+            "families": ",".join(space.families), **asdict(settings), "device": device,
             "objective": space.spec.search.objective or "default",
             "version_tensorflow": tf.__version__, "version_keras": keras.__version__,
             "version_keras_tuner": keras_tuner.__version__, "version_automl": automl.__version__}

@@ -47,5 +47,8 @@ def print_summary(result: SearchResult, console: Console | None = None) -> None:
     tests = ", ".join(f"{k}={v:.4f}" for k, v in result.test_metrics.items())
     console.print(f"best model on the held-out test split: {tests}")
     console.print(f"exported to: {result.export_path}")
+    if result.parent_run_id is None:
+        console.print("MLflow: tracking off (--no-tracking)")
+        return
     console.print(f"MLflow: {result.tracking_uri} (parent run {result.parent_run_id})")
     console.print(f"compare trials: {ui_command(result.tracking_uri)}")

@@ -1,4 +1,4 @@
-"""Spec parameters -> KerasTuner hyperparameters.
+"""Flattened spec parameters -> KerasTuner hyperparameters, with conditional scopes.
 
 Every value of the space becomes a named hyperparameter (fixed ones as
 ``hp.Fixed``) so that each trial records its whole configuration.
@@ -6,35 +6,28 @@ Every value of the space becomes a named hyperparameter (fixed ones as
 
 from __future__ import annotations
 
+import contextlib
+
 import keras_tuner as kt
 
-from automl.spec import LoadedSpace
+from automl.spec import Flat, LoadedSpace, flatten
 from automl.spec.params import Bool, Choice, Fixed, FloatRange, IntRange, Param
-from automl.spec.schema import model_params
-
-# Fields of the `train` section that are searchable values (the rest are plain settings).
-TRAIN_PARAMS = ("optimizer", "learning_rate", "batch_size")
-
-
-def space_params(space: LoadedSpace) -> dict[str, Param]:
-    """All searchable values of a space by hyperparameter name, model first."""
-    params: dict[str, Param] = {"family": Fixed(space.spec.family)}
-    params.update(model_params(space.model))
-    params.update({name: getattr(space.spec.train, name) for name in TRAIN_PARAMS})
-    return params
-
-
-def searched_names(space: LoadedSpace) -> list[str]:
-    """Names of the values that are actually searched (not fixed)."""
-    return [name for name, p in space_params(space).items() if not isinstance(p, Fixed)]
 
 
 def build_hyperparameters(space: LoadedSpace) -> kt.HyperParameters:
-    """Declares every value of the space on a fresh `HyperParameters`."""
+    """Declares every parameter of the space, each inside its conditions' scopes."""
     hp = kt.HyperParameters()
-    for name, param in space_params(space).items():
-        declare(hp, name, param)
+    for flat in flatten(space):
+        declare_flat(hp, flat)
     return hp
+
+
+def declare_flat(hp: kt.HyperParameters, flat: Flat) -> None:
+    """Declares one flattened parameter under its (nested) conditional scopes."""
+    with contextlib.ExitStack() as scopes:
+        for parent, values in flat.conditions:
+            scopes.enter_context(hp.conditional_scope(parent, list(values)))
+        declare(hp, flat.name, flat.param)
 
 
 def declare(hp: kt.HyperParameters, name: str, param: Param) -> None:
@@ -50,5 +43,23 @@ def declare(hp: kt.HyperParameters, name: str, param: Param) -> None:
                  sampling="log" if param.log else "linear")
     elif isinstance(param, Bool):
         hp.Boolean(name, default=param.default)
-    else:  # pragma: no cover - the schema admits nothing else
+    else:  # pragma: no cover - flatten() expands every other kind
         raise TypeError(f"unknown parameter {param!r}")
+
+
+def active_values(hp: kt.HyperParameters, point: dict) -> dict:
+    """A full configuration: ``point``'s values, defaults for the rest, inactive ones dropped.
+
+    Used for initial points, which name only the values a user cares about.
+    """
+    trial_hp = hp.copy()
+    trial_hp.values.update(point)
+    return {p.name: trial_hp.values[p.name] for p in trial_hp.space if trial_hp.is_active(p)}
+
+
+def random_configurations(space: LoadedSpace, count: int, seed: int) -> list[dict]:
+    """``count`` random configurations of a space (for tests and smoke checks)."""
+    hp = build_hyperparameters(space)
+    oracle = kt.oracles.RandomSearchOracle(objective="val_loss", max_trials=count, hyperparameters=hp,
+                                           seed=seed + 1)
+    return [oracle._random_values() for _ in range(count)]

@@ -11,7 +11,10 @@ import os
 import time
 from dataclasses import dataclass, field
 
+from typing import Callable
+
 import keras
+import numpy as np
 
 from automl.data import DataBundle
 from automl.errors import AutoMLError, TrialFailedError
@@ -59,7 +62,7 @@ class FailOnNonFinite(keras.callbacks.Callback):
 
 def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
         objective: tuple[str, str], callbacks: list | None = None, epochs: int | None = None,
-        initial_epoch: int = 0) -> FitResult:
+        initial_epoch: int = 0, targets: Callable[[np.ndarray], np.ndarray] | None = None) -> FitResult:
     """Trains ``model`` on the train split, early-stopping on the validation objective.
 
     Args:
@@ -71,6 +74,7 @@ def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
         callbacks: Extra callbacks, such as the tracker's per-epoch logger.
         epochs: Overrides ``train.epochs`` (Hyperband sets it per trial).
         initial_epoch: Epoch to start counting from (Hyperband continuations).
+        targets: Turns labels into what the loss wants (e.g. one-hot); identity by default.
 
     Returns:
         The history and the best epoch; the model holds the best epoch's weights.
@@ -79,10 +83,11 @@ def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
     watch, watch_mode = _monitor(train, objective)
     stop = keras.callbacks.EarlyStopping(
         monitor=watch, mode=watch_mode, patience=train.early_stopping.patience,
-        min_delta=train.early_stopping.min_delta, restore_best_weights=True)
+        min_delta=train.early_stopping.min_delta, restore_best_weights=train.early_stopping.restore_best_weights)
+    targets = targets or (lambda y: y)
     started = time.perf_counter()
     history = model.fit(
-        data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
+        data.x_train, targets(data.y_train), validation_data=(data.x_val, targets(data.y_val)),
         batch_size=batch_size, epochs=epochs or train.epochs, initial_epoch=initial_epoch,
         callbacks=[FailOnNonFinite(), stop, *(callbacks or [])], verbose=0)
     seconds = time.perf_counter() - started
@@ -92,6 +97,8 @@ def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
             raise TrialFailedError(f"metric {needed!r} not among the metrics {sorted(values)}")
     series = values[watch]
     best = series.index(max(series) if watch_mode == "max" else min(series))
+    if not train.early_stopping.restore_best_weights:
+        best = len(series) - 1  # the model holds the last epoch's weights
     return FitResult(values, best, len(series), seconds)
 
 

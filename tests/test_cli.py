@@ -7,7 +7,7 @@ from tests.conftest import ROOT, run_cli
 
 @pytest.mark.parametrize("args, words", [
     (["search", "--dataset", "nope", "--space", "cnn"], "--dataset: expected one of: digits"),
-    (["search", "--dataset", "digits", "--space", "nope"], "--space: expected one of: cnn, mlp"),
+    (["search", "--dataset", "digits", "--space", "nope"], "--space: expected one of: auto_image"),
     (["search", "--dataset", "digits", "--space", "cnn", "--max-trials", "0"],
      "argument --max-trials: expected a positive integer, received '0'"),
     (["search", "--dataset", "digits", "--space", "cnn", "--epochs", "ten"],
@@ -37,7 +37,7 @@ def test_family_that_does_not_fit_the_data(tmp_path):
                    "--no-tracking", cwd=ROOT)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "error: search_spaces/cnn.yaml: family: expected a family for tabular input "
+        "error: search_spaces/cnn.yaml:5:9: family: expected families for tabular input "
         "(family 'cnn' takes image), received 'cnn'"]
 
 

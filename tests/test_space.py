@@ -1,32 +1,73 @@
-"""Spec values become KerasTuner hyperparameters, every one of them named."""
+"""Spec values become KerasTuner hyperparameters: named, conditional, per layer."""
 
 import keras_tuner as kt
+import pytest
 
-from automl.spec import load_space
-from automl.space import build_hyperparameters, searched_names
+from automl.space import active_values, build_hyperparameters, random_configurations
+from automl.spec import flatten, load_space, searched
+
+
+def names(space) -> set[str]:
+    return {p.name for p in build_hyperparameters(space).space}
 
 
 def test_every_value_is_a_named_hyperparameter():
-    space = load_space("cnn")
-    hp = build_hyperparameters(space)
-    names = {p.name for p in hp.space}
-    assert {"family", "blocks", "filters", "dropout", "optimizer", "learning_rate", "batch_size"} <= names
+    hp = build_hyperparameters(load_space("cnn"))
     kinds = {p.name: type(p).__name__ for p in hp.space}
-    assert kinds["blocks"] == "Int" and kinds["filters"] == "Choice" and kinds["batchnorm"] == "Boolean"
-    assert kinds["family"] == "Fixed" and kinds["pooling"] == "Fixed"
+    assert kinds["blocks"] == "Int" and kinds["filters"] == "Choice" and kinds["family"] == "Fixed"
+    assert kinds["pooling"] == "Fixed" and kinds["loss"] == "Fixed"
     lr = next(p for p in hp.space if p.name == "learning_rate")
     assert lr.sampling == "log" and lr.min_value == 3e-4
 
 
 def test_searched_names_leave_fixed_values_out():
-    names = searched_names(load_space("cnn"))
-    assert "filters" in names and "pooling" not in names and "family" not in names
+    found = searched(flatten(load_space("cnn")))
+    assert "filters" in found and "pooling" not in found and "family" not in found
 
 
-def test_random_values_stay_inside_the_space():
+def test_per_layer_values_exist_only_for_layers_that_exist():
     hp = build_hyperparameters(load_space("mlp"))
-    oracle = kt.oracles.RandomSearchOracle(objective="val_accuracy", max_trials=5, hyperparameters=hp, seed=1)
-    for _ in range(20):
-        values = oracle._random_values()
-        assert 1 <= values["layers"] <= 3 and values["units"] in (64, 128, 256)
-        assert 1e-4 <= values["learning_rate"] <= 1e-2
+    by_name = {p.name: p for p in hp.space}
+    assert {"units_1", "units_2", "units_3"} <= set(by_name) and "units" not in by_name
+    assert not by_name["units_1"].conditions
+    assert by_name["units_3"].conditions[0].values == [3]
+    for values in random_configurations(load_space("mlp"), 15, seed=0):
+        wanted = {f"units_{i}" for i in range(1, values["layers"] + 1)}
+        assert {k for k in values if k.startswith("units_")} == wanted
+
+
+def test_momentum_only_for_sgd_and_family_subspaces_only_for_their_family():
+    for values in random_configurations(load_space("auto_tabular"), 20, seed=1):
+        assert ("momentum" in values) == (values["optimizer"] == "sgd")
+        other = "transformer" if values["family"] == "mlp" else "mlp"
+        assert not any(k.startswith(other + ".") for k in values)
+        assert any(k.startswith(values["family"] + ".") for k in values)
+
+
+def test_condition_on_a_fixed_parent_is_decided_statically(write_yaml):
+    path = write_yaml("family: mlp\ntrain:\n  optimizer: adam\n  momentum: {float: [0.5, 0.9]}\n")
+    assert "momentum" not in names(load_space(str(path)))
+    path = write_yaml("family: mlp\ntrain:\n  optimizer: sgd\n  momentum: {float: [0.5, 0.9]}\n")
+    momentum = next(p for p in build_hyperparameters(load_space(str(path))).space if p.name == "momentum")
+    assert not momentum.conditions
+
+
+def test_initial_point_is_completed_with_defaults_and_inactive_values_dropped():
+    space = load_space("mlp")
+    values = active_values(build_hyperparameters(space), space.spec.search.initial_points[0])
+    assert values["layers"] == 2 and values["units_1"] == 128 and values["units_2"] == 64
+    assert "units_3" not in values and "momentum" not in values
+    assert values["initializer"] == "glorot_uniform"  # not named in the point: its default
+
+
+@pytest.mark.parametrize("controller", ["random", "bayesian"])
+def test_oracles_propose_the_initial_points_first(controller):
+    from automl.search import OracleSettings, make_oracle
+
+    space = load_space("auto_image")
+    settings = OracleSettings(kt.Objective("val_accuracy", "max"), 5, 0, 3, 5,
+                              tuple(space.initial_points))
+    oracle = make_oracle(controller, build_hyperparameters(space), settings)
+    first = oracle.populate_space("0")["values"]
+    assert first["family"] == "cnn" and first["cnn.blocks"] == 2 and first["cnn.filters"] == 32
+    assert not any(k.startswith(("mlp.", "transformer.")) for k in first)

@@ -8,7 +8,7 @@ from automl.spec.schema import EarlyStopping, Train
 from automl.training import configure_devices, fit
 
 VALUES = {"family": "mlp", "layers": 1, "units": 32, "activation": "relu", "dropout": 0.0,
-          "batchnorm": False, "optimizer": "adam", "learning_rate": 1e-2, "batch_size": 64}
+          "norm": "none", "optimizer": "adam", "learning_rate": 1e-2, "batch_size": 64}
 
 
 @pytest.mark.parametrize("monitor, key, pick", [("val_loss", "val_loss", min),

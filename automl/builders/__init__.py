@@ -4,30 +4,49 @@ from __future__ import annotations
 
 import keras
 
-from automl.builders import cnn, mlp  # noqa: F401 - importing registers the families
+from automl.builders import autoencoder, cnn, mlp, rnn, transformer  # noqa: F401 - registers families
 from automl.builders.base import FAMILIES, InputSpec, register
-from automl.builders.compile import compile_model, default_objective, head
+from automl.builders.compile import compile_model, default_objective, head, prepare_targets, schedule_callbacks
 
 
-def build_model(values: dict, spec: InputSpec) -> keras.Model:
-    """Builds and compiles one candidate: raw input -> normalization -> family -> head.
+def family_values(values: dict) -> dict:
+    """The trial's values for its family: ``cnn.filters`` -> ``filters`` (training keys kept)."""
+    prefix = f"{values['family']}."
+    own = {k: v for k, v in values.items() if "." not in k}
+    own.update({k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix)})
+    return own
+
+
+def build_model(values: dict, spec: InputSpec, epochs: int = 20) -> keras.Model:
+    """Builds and compiles one candidate: raw input -> preprocessing -> family -> head.
 
     Args:
         values: The trial's hyperparameter values (``family`` among them).
         spec: The input's shape, task and training statistics.
+        epochs: Planned epochs (cosine schedules span them).
 
     Returns:
         A compiled Keras model that takes raw (unnormalized) inputs.
     """
-    family = values["family"]
-    body = FAMILIES.lookup(family)
-    name = "image" if spec.kind == "image" else "features"
-    inputs = keras.Input(shape=spec.shape, name=name)
-    x = keras.layers.Normalization(axis=-1, mean=spec.mean, variance=spec.variance)(inputs)
-    x = body(x, values, spec)
-    model = keras.Model(inputs, head(x, spec), name=f"{family}_candidate")
-    compile_model(model, values, spec)
+    v = family_values(values)
+    body = FAMILIES.lookup(v["family"])
+    if (spec.task == "reconstruction") != (v["family"] == "autoencoder"):
+        raise ValueError(f"family: expected autoencoder for a reconstruction task and the reverse, "
+                         f"received family {v['family']!r} for a {spec.task} task")
+    inputs, x = _inputs(spec)
+    model = keras.Model(inputs, head(body(x, v, spec), spec, inputs), name=f"{v['family']}_candidate")
+    compile_model(model, v, spec, epochs)
     return model
 
 
-__all__ = ["FAMILIES", "InputSpec", "build_model", "default_objective", "register"]
+def _inputs(spec: InputSpec) -> tuple:
+    if spec.kind == "text":
+        inputs = keras.Input(shape=(), dtype="string", name="text")
+        return inputs, inputs
+    name = {"image": "image", "sequence": "sequence"}.get(spec.kind, "features")
+    inputs = keras.Input(shape=spec.shape, name=name)
+    return inputs, keras.layers.Normalization(axis=-1, mean=spec.mean, variance=spec.variance)(inputs)
+
+
+__all__ = ["FAMILIES", "InputSpec", "build_model", "default_objective", "family_values", "prepare_targets",
+           "register", "schedule_callbacks"]

@@ -13,36 +13,60 @@ from automl.registry import Registry
 
 @dataclass(frozen=True)
 class InputSpec:
-    """What a builder needs to know about the data (no arrays but the statistics).
+    """What a builder needs to know about the data (statistics, not the arrays).
 
     Attributes:
-        shape: Shape of one example.
-        kind: ``tabular`` or ``image``.
-        task: ``multiclass``, ``binary`` or ``regression``.
-        num_classes: Number of classes (0 for regression).
-        mean, variance: Per-channel (image) or per-feature (tabular) statistics
-            of the training split, baked into the model's Normalization layer
-            so the model takes raw inputs.
+        shape: Shape of one example (``()`` for a raw string).
+        kind: ``tabular``, ``image``, ``sequence`` or ``text``.
+        task: ``multiclass``, ``binary``, ``multilabel``, ``regression`` or ``reconstruction``.
+        num_outputs: Classes (multiclass), labels (multilabel), targets (regression), else 1.
+        mean, variance: Per-channel or per-feature statistics of the training split,
+            baked into the model's Normalization layer so it takes raw inputs.
+        n_train: Training examples, for schedules counted in epochs.
+        texts: Training strings (text input), for the vocabulary.
     """
 
     shape: tuple[int, ...]
     kind: str
     task: str
-    num_classes: int
-    mean: np.ndarray
-    variance: np.ndarray
+    num_outputs: int
+    mean: np.ndarray | None = None
+    variance: np.ndarray | None = None
+    n_train: int = 1000
+    texts: np.ndarray | None = None
 
     @classmethod
     def from_bundle(cls, data: DataBundle) -> "InputSpec":
         """Computes the statistics on the training split only."""
+        outputs = data.num_classes if data.task in ("multiclass", "multilabel") else 1
+        if data.task == "regression" and data.y_train.ndim == 2:
+            outputs = data.y_train.shape[1]
+        if data.input_kind == "text":
+            return cls(data.input_shape, "text", data.task, outputs, n_train=len(data.x_train),
+                       texts=data.x_train)
         x = data.x_train.reshape(-1, data.x_train.shape[-1]).astype("float64")
         variance = np.maximum(x.var(axis=0), 1e-12)
-        return cls(data.input_shape, data.input_kind, data.task, data.num_classes,
-                   x.mean(axis=0).astype("float32"), variance.astype("float32"))
+        return cls(data.input_shape, data.input_kind, data.task, outputs, x.mean(axis=0).astype("float32"),
+                   variance.astype("float32"), len(data.x_train))
 
 
-# A family body takes the normalized input tensor and the trial's values, and
-# returns the feature tensor that the task head is put on.
+def layer_value(v: dict, key: str, i: int, default: Any = None) -> Any:
+    """Layer ``i``'s (0-based) value of a layer-wise key: ``key_<i+1>`` when given per layer.
+
+    Args:
+        v: The trial's values.
+        key: The key (``units``).
+        i: Layer index.
+        default: Used when the key is not per layer; ``None`` means ``v[key]``.
+    """
+    per_layer = f"{key}_{i + 1}"
+    if per_layer in v:
+        return v[per_layer]
+    return v[key] if default is None else default
+
+
+# A family body takes the input tensor (normalized when numeric, raw strings for
+# text) and the trial's values, and returns the feature tensor the task head goes on.
 FamilyBody = Callable[[Any, dict, InputSpec], Any]
 FAMILIES: Registry[FamilyBody] = Registry("family")
 register = FAMILIES.register

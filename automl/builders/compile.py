@@ -1,49 +1,113 @@
-"""Task heads, losses, metrics and optimizers."""
+"""Task heads, losses, metrics, optimizers and learning-rate schedules."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import keras
+import numpy as np
 
 from automl.builders.base import InputSpec
+from automl.spec.schema import TASK_LOSSES
 
 OPTIMIZERS = {
-    "sgd": keras.optimizers.SGD,
-    "rmsprop": keras.optimizers.RMSprop,
-    "adam": keras.optimizers.Adam,
-    "adamw": keras.optimizers.AdamW,
-    "adagrad": keras.optimizers.Adagrad,
-    "adadelta": keras.optimizers.Adadelta,
-    "nadam": keras.optimizers.Nadam,
+    "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop, "adam": keras.optimizers.Adam,
+    "adamw": keras.optimizers.AdamW, "adagrad": keras.optimizers.Adagrad,
+    "adadelta": keras.optimizers.Adadelta, "nadam": keras.optimizers.Nadam,
 }
-
-# task -> (loss, metrics, default objective, objective direction)
+# task -> (metrics, default objective, direction)
 TASKS = {
-    "multiclass": ("sparse_categorical_crossentropy", ["accuracy"], "val_accuracy", "max"),
-    "binary": ("binary_crossentropy", ["accuracy"], "val_accuracy", "max"),
-    "regression": ("mse", ["mae"], "val_loss", "min"),
+    "multiclass": (["accuracy"], "val_accuracy", "max"),
+    "binary": (["accuracy"], "val_accuracy", "max"),
+    "multilabel": (["binary_accuracy"], "val_binary_accuracy", "max"),
+    "regression": (["mae"], "val_loss", "min"),
+    "reconstruction": (["mae"], "val_loss", "min"),
 }
+ONE_HOT_LOSSES = ("categorical_crossentropy", "hinge")
 
 
-def head(x: Any, spec: InputSpec) -> Any:
-    """Puts the task's output layer on the features (float32 even under mixed precision)."""
+def head(x: Any, spec: InputSpec, inputs: Any) -> Any:
+    """The task's output layer (float32 even under mixed precision)."""
     if spec.task == "multiclass":
-        return keras.layers.Dense(spec.num_classes, activation="softmax", dtype="float32",
-                                  name="probabilities")(x)
-    if spec.task == "binary":
-        return keras.layers.Dense(1, activation="sigmoid", dtype="float32", name="probability")(x)
-    return keras.layers.Dense(1, dtype="float32", name="prediction")(x)
+        return keras.layers.Dense(spec.num_outputs, activation="softmax", dtype="float32", name="probabilities")(x)
+    if spec.task in ("binary", "multilabel"):
+        return keras.layers.Dense(spec.num_outputs, activation="sigmoid", dtype="float32", name="probability")(x)
+    if spec.task == "reconstruction":
+        # The decoder works in normalized units; give back the input's own scale.
+        out = keras.layers.Normalization(axis=-1, mean=spec.mean, variance=spec.variance, invert=True)(x)
+        return keras.layers.Activation("linear", dtype="float32", name="reconstruction")(out)
+    return keras.layers.Dense(spec.num_outputs, dtype="float32", name="prediction")(x)
 
 
 def default_objective(task: str) -> tuple[str, str]:
     """The objective a search on this task maximizes or minimizes by default."""
-    _, _, name, direction = TASKS[task]
+    _, name, direction = TASKS[task]
     return name, direction
 
 
-def compile_model(model: keras.Model, v: dict, spec: InputSpec) -> None:
-    """Compiles with the trial's optimizer and learning rate and the task's loss."""
-    loss, metrics, _, _ = TASKS[spec.task]
-    optimizer = OPTIMIZERS[v["optimizer"]](learning_rate=v["learning_rate"])
-    model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+def loss_name(v: dict, spec: InputSpec) -> str:
+    """The trial's loss, ``auto`` resolved per task.
+
+    Raises:
+        ValueError: The loss does not fit the task.
+    """
+    loss = v.get("loss", "auto")
+    allowed = TASK_LOSSES[spec.task]
+    if loss == "auto":
+        return allowed[0]
+    if loss not in allowed:
+        raise ValueError(f"loss: expected one of {', '.join(allowed)} for a {spec.task} task, received {loss!r}")
+    return loss
+
+
+def prepare_targets(v: dict, spec: InputSpec, y: np.ndarray) -> np.ndarray:
+    """Targets in the form the loss wants (one-hot for categorical losses on class ids)."""
+    if spec.task == "multiclass" and loss_name(v, spec) in ONE_HOT_LOSSES:
+        return keras.utils.to_categorical(y, spec.num_outputs)
+    return y
+
+
+def compile_model(model: keras.Model, v: dict, spec: InputSpec, epochs: int) -> None:
+    """Compiles with the trial's optimizer, schedule and clipping, and the task's loss."""
+    loss = loss_name(v, spec)
+    if loss == "hinge" and spec.task == "multiclass":
+        loss = "categorical_hinge"
+    model.compile(optimizer=optimizer(v, spec, epochs), loss=loss, metrics=TASKS[spec.task][0])
+
+
+def optimizer(v: dict, spec: InputSpec, epochs: int) -> keras.optimizers.Optimizer:
+    """The trial's optimizer over its learning-rate schedule."""
+    extra: dict[str, Any] = {}
+    if v["optimizer"] in ("sgd", "rmsprop"):
+        extra["momentum"] = v.get("momentum", 0.0)
+    if v["optimizer"] == "sgd":
+        extra["nesterov"] = v.get("nesterov", False)
+    if v["optimizer"] == "adamw":
+        extra["weight_decay"] = v.get("weight_decay", 0.004)
+    if v.get("clipnorm", 0.0) > 0:
+        extra["clipnorm"] = v["clipnorm"]
+    return OPTIMIZERS[v["optimizer"]](learning_rate=schedule(v, spec, epochs), **extra)
+
+
+def schedule(v: dict, spec: InputSpec, epochs: int) -> Any:
+    """A learning rate, or a schedule counted in epochs converted to steps."""
+    lr, kind = v["learning_rate"], v.get("schedule", "constant")
+    steps = max(1, math.ceil(spec.n_train / v["batch_size"]))
+    if kind in ("exponential", "step"):
+        return keras.optimizers.schedules.ExponentialDecay(
+            lr, decay_steps=v["decay_epochs"] * steps, decay_rate=v["decay_rate"], staircase=kind == "step")
+    if kind == "cosine":
+        warmup = min(v["warmup_epochs"], epochs - 1) * steps
+        return keras.optimizers.schedules.CosineDecay(
+            0.0 if warmup else lr, decay_steps=max(1, epochs * steps - warmup), warmup_target=lr if warmup else None,
+            warmup_steps=warmup)
+    return lr
+
+
+def schedule_callbacks(v: dict) -> list[keras.callbacks.Callback]:
+    """Callbacks a schedule needs (reduce-on-plateau works per epoch, not per step)."""
+    if v.get("schedule") == "plateau":
+        return [keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=v["plateau_factor"],
+                                                  patience=v["plateau_patience"], verbose=0)]
+    return []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -41,6 +41,10 @@ class DataBundle:
     def num_classes(self) -> int:
         """Number of classes (0 for regression)."""
         return len(self.class_names)
+
+    def as_reconstruction(self) -> "DataBundle":
+        """The same inputs with themselves as targets (for autoencoders)."""
+        return replace(self, task="reconstruction", y_train=self.x_train, y_val=self.x_val, y_test=self.x_test)
 
     def fingerprint(self) -> str:
         """A short hash of all the data and labels, to tell datasets apart in MLflow."""

@@ -15,7 +15,7 @@ from typing import Any
 import keras
 import keras_tuner as kt
 
-from automl.builders import InputSpec, build_model
+from automl.builders import InputSpec, build_model, family_values, prepare_targets, schedule_callbacks
 from automl.data import DataBundle
 from automl.errors import SearchError
 from automl.search.progress import Progress
@@ -81,11 +81,13 @@ class SearchController(kt.Tuner):
         values = dict(trial.hyperparameters.values)
         keras.utils.set_random_seed(self.seed * 100_003 + int(trial.trial_id))
         try:
-            model = build_model(values, self.spec)
+            model = build_model(values, self.spec, self.train.epochs)
             initial = self._warm_start(model, values)
+            own = family_values(values)
             result = fit(model, self.data, self.train, values["batch_size"], self.objective_pair,
-                         [EpochLogger(self.tracker, trial.trial_id)],
-                         epochs=values.get("tuner/epochs"), initial_epoch=initial)
+                         [EpochLogger(self.tracker, trial.trial_id), *schedule_callbacks(own)],
+                         epochs=values.get("tuner/epochs"), initial_epoch=initial,
+                         targets=lambda y: prepare_targets(own, self.spec, y))
             model.save_weights(self._file(trial.trial_id, WEIGHTS))
             params = model.count_params()
         except Exception as err:  # noqa: BLE001 - a failed trial must never end the search
@@ -167,7 +169,7 @@ class SearchController(kt.Tuner):
 
     def load_model(self, trial: kt.engine.trial.Trial) -> keras.Model:
         """Rebuilds a completed trial's model and loads its best-epoch weights."""
-        model = build_model(dict(trial.hyperparameters.values), self.spec)
+        model = build_model(dict(trial.hyperparameters.values), self.spec, self.train.epochs)
         # The weights file holds the optimizer's slots too; build them so they load.
         model.optimizer.build(model.trainable_variables)
         model.load_weights(self._file(trial.trial_id, WEIGHTS))

@@ -9,6 +9,7 @@ import keras_tuner as kt
 
 from automl.errors import SpecError
 from automl.registry import Registry
+from automl.space import active_values
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class OracleSettings:
     seed: int
     max_consecutive_failures: int
     max_epochs: int
+    initial_points: tuple[dict, ...] = ()
 
 
 OracleFactory = Callable[[kt.HyperParameters, OracleSettings], kt.Oracle]
@@ -65,6 +67,31 @@ def hyperband_oracle(hp: kt.HyperParameters, s: OracleSettings) -> kt.Oracle:
     return oracle
 
 
+class InitialPoints:
+    """Oracle mixin: the first trials are the space's initial points, then the oracle's own.
+
+    A point names only some values; the rest take their defaults and values
+    of inactive conditional scopes are dropped.
+    """
+
+    initial_points: tuple[dict, ...] = ()
+
+    def populate_space(self, trial_id: str) -> dict:
+        started = len(self.trials)  # resumed searches count the trials already run
+        if started < len(self.initial_points):
+            return {"status": "RUNNING",
+                    "values": active_values(self.hyperparameters, self.initial_points[started])}
+        return super().populate_space(trial_id)
+
+
 def make_oracle(name: str, hp: kt.HyperParameters, settings: OracleSettings) -> kt.Oracle:
-    """Builds the controller registered under ``name``."""
-    return ORACLES.lookup(name)(hp, settings)
+    """Builds the controller registered under ``name``, starting from the initial points."""
+    oracle = ORACLES.lookup(name)(hp, settings)
+    if settings.initial_points:
+        if name in ("grid", "hyperband"):
+            raise SpecError(f"search.initial_points: expected the random or bayesian controller, "
+                            f"received --controller {name} (it orders its own trials)")
+        # Put the mixin in front of this oracle's own class, whichever it is.
+        oracle.__class__ = type(f"Initial{type(oracle).__name__}", (InitialPoints, type(oracle)), {})
+        oracle.initial_points = tuple(settings.initial_points)
+    return oracle

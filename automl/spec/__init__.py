@@ -5,10 +5,13 @@ from automl.spec.files import (
     LoadedSpace,
     available,
     check_fits,
+    check_task,
+    effective_task,
     load_card,
     load_space,
     validate_file,
 )
+from automl.spec.flatten import Flat, flatten, searched
 
-__all__ = ["LoadedCard", "LoadedSpace", "available", "check_fits", "load_card", "load_space",
-           "validate_file"]
+__all__ = ["Flat", "LoadedCard", "LoadedSpace", "available", "check_fits", "check_task", "effective_task", "flatten", "load_card",
+           "load_space", "searched", "validate_file"]

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from automl.errors import SpecError
-from automl.spec.loader import read_yaml, validate
-from automl.spec.schema import (
-    FAMILY_INPUTS,
-    FAMILY_MODELS,
-    SOURCE_OPTIONS,
-    DatasetCard,
-    SearchSpace,
-    Strict,
-)
+from automl.spec.families import FAMILY_MODELS, FamilyModel, Strict, family_inputs
+from automl.spec.loader import Document, parse_setting, read_yaml, validate
+from automl.spec.params import Param, admits, values_of
+from automl.spec.schema import SOURCE_OPTIONS, TASK_LOSSES, DatasetCard, SearchSpace
 
 # The shipped YAML folders sit beside the package in a checkout.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -23,16 +19,38 @@ FOLDERS = {"space": "search_spaces", "card": "datasets"}
 
 @dataclass(frozen=True)
 class LoadedSpace:
-    """A validated search space: the file, its sections and its family's model section."""
+    """A validated search space: its sections, each family's model section, and positions."""
 
     path: Path
     spec: SearchSpace
-    model: Strict
+    models: dict[str, FamilyModel]
+    doc: Document
 
     @property
     def name(self) -> str:
         """The space's name: its `name` key, else the file's stem."""
         return self.spec.name or self.path.stem
+
+    @property
+    def families(self) -> list[str]:
+        """The families this space may build."""
+        return list(self.models)
+
+    @property
+    def prefixed(self) -> bool:
+        """Whether parameter names carry their family (``cnn.filters``): the model section is per family."""
+        section = self.spec.model
+        return bool(section) and set(section) <= set(FAMILY_MODELS) or len(self.models) > 1
+
+    @property
+    def initial_points(self) -> list[dict]:
+        """The initial points that fit the families left (pinning a family drops the others' points)."""
+        return [p for p in self.spec.search.initial_points if p.get("family", self.families[0]) in self.models]
+
+    @property
+    def model(self) -> FamilyModel:
+        """The model section of a single-family space."""
+        return next(iter(self.models.values()))
 
 
 @dataclass(frozen=True)
@@ -73,13 +91,82 @@ def available(kind: str) -> list[str]:
     return sorted(names)
 
 
-def load_space(name_or_path: str) -> LoadedSpace:
-    """Loads and validates a search space, including its family's model section."""
+def read_space(name_or_path: str, seen: tuple[Path, ...] = ()) -> Document:
+    """Reads a space file, merged over the space it `extends` (recursively)."""
     path = find("space", name_or_path)
     doc = read_yaml(path)
+    parent = doc.data.get("extends") if isinstance(doc.data, dict) else None
+    if parent is None:
+        return doc
+    if not isinstance(parent, str):
+        raise SpecError(f"{doc.where(('extends',))}: extends: expected a space name or path, received {parent!r}")
+    beside = path.parent / parent
+    try:
+        base_path = beside if parent.endswith((".yaml", ".yml")) and beside.is_file() else find("space", parent)
+    except SpecError as err:
+        detail = str(err).split(": ", 1)[1]
+        raise SpecError(f"{doc.where(('extends',))}: extends: {detail}") from None
+    if base_path.resolve() in seen or base_path.resolve() == path.resolve():
+        raise SpecError(f"{doc.where(('extends',))}: extends: expected no cycle, received {parent!r} again")
+    base = read_space(str(base_path), seen + (path.resolve(),))
+    for key in ("name", "extends"):
+        base.data.pop(key, None) if isinstance(base.data, dict) else None
+    return base.merge(doc)
+
+
+def load_space(name_or_path: str, settings: Sequence[str] = ()) -> LoadedSpace:
+    """Loads and validates a search space, its base (`extends`), and ``--set`` pins."""
+    doc = read_space(name_or_path)
+    for text in settings:
+        doc = doc.merge(parse_setting(text))
     spec = validate(doc, SearchSpace)
-    model = validate(doc, FAMILY_MODELS[spec.family], spec.model, ("model",))
-    return LoadedSpace(path, spec, model)
+    models = _models(doc, spec)
+    space = LoadedSpace(doc.path, spec, models, doc)
+    _check_initial_points(space)
+    return space
+
+
+def _models(doc: Document, spec: SearchSpace) -> dict[str, FamilyModel]:
+    families = values_of(spec.family)
+    section = spec.model
+    by_family = bool(section) and set(section) <= set(FAMILY_MODELS)
+    if len(families) == 1 and not by_family:
+        return {families[0]: validate(doc, FAMILY_MODELS[families[0]], section, ("model",))}
+    if len(families) == 1:
+        # A multi-family space pinned to one family keeps that family's sub-space only.
+        fam = families[0]
+        return {fam: validate(doc, FAMILY_MODELS[fam], section.get(fam) or {}, ("model", fam))}
+    if "autoencoder" in families:
+        raise SpecError(f"{doc.where(('family',))}: family: expected autoencoder alone (it reconstructs "
+                        f"rather than predicts), received a choice of {', '.join(families)}")
+    for key in section:
+        if key not in families:
+            raise SpecError(f"{doc.where(('model', key), at_key=True)}: model.{key}: expected a sub-space "
+                            f"for one of the families {', '.join(families)}, received {key!r}")
+    return {fam: validate(doc, FAMILY_MODELS[fam], section.get(fam) or {}, ("model", fam))
+            for fam in families}
+
+
+def _check_initial_points(space: LoadedSpace) -> None:
+    from automl.spec.flatten import flatten  # here to keep the import graph acyclic
+
+    params = {flat.name: flat.param for flat in flatten(space)}
+    for i, point in enumerate(space.spec.search.initial_points):
+        if point not in space.initial_points:
+            continue
+        for name, value in point.items():
+            loc = ("search", "initial_points", i, name)
+            if name not in params:
+                raise SpecError(f"{space.doc.where(loc, at_key=True)}: search.initial_points[{i}].{name}: "
+                                f"expected a parameter of this space ({', '.join(params)}), received {name!r}")
+            if not admits(params[name], value):
+                raise SpecError(f"{space.doc.where(loc)}: search.initial_points[{i}].{name}: expected a value "
+                                f"inside the space ({_describe(params[name])}), received {value!r}")
+
+
+def _describe(param: Param) -> str:
+    found = values_of(param)
+    return f"one of {found}" if found is not None else f"between {param.lo} and {param.hi}"
 
 
 def load_card(name_or_path: str) -> LoadedCard:
@@ -94,13 +181,27 @@ def load_card(name_or_path: str) -> LoadedCard:
     return LoadedCard(path, card, options)
 
 
+def effective_task(space: LoadedSpace, task: str) -> str:
+    """The task a search trains for: autoencoder spaces reconstruct whatever the data's labels."""
+    return "reconstruction" if space.families == ["autoencoder"] else task
+
+
+def check_task(space: LoadedSpace, task: str) -> None:
+    """Raises SpecError when a loss the space may pick does not fit the task."""
+    allowed = TASK_LOSSES[effective_task(space, task)]
+    for loss in values_of(space.spec.train.loss):
+        if loss != "auto" and loss not in allowed:
+            raise SpecError(f"{space.doc.where(('train', 'loss'))}: train.loss: expected auto or one of "
+                            f"{', '.join(allowed)} for a {effective_task(space, task)} task, received {loss!r}")
+
+
 def check_fits(space: LoadedSpace, input_kind: str) -> None:
-    """Raises SpecError when the space's family cannot take this input kind."""
-    allowed = FAMILY_INPUTS[space.spec.family]
-    if input_kind not in allowed:
-        raise SpecError(f"{space.path}: family: expected a family for {input_kind} input "
-                        f"(family {space.spec.family!r} takes {', '.join(allowed)}), "
-                        f"received {space.spec.family!r}")
+    """Raises SpecError when a family of the space cannot take this input kind."""
+    for family in space.families:
+        allowed = family_inputs(family)
+        if input_kind not in allowed:
+            raise SpecError(f"{space.doc.where(('family',))}: family: expected families for {input_kind} input "
+                            f"(family {family!r} takes {', '.join(allowed)}), received {family!r}")
 
 
 def validate_file(path: str) -> str:
@@ -110,11 +211,15 @@ def validate_file(path: str) -> str:
         A one-line description of what was validated.
     """
     doc = read_yaml(Path(path))
-    if isinstance(doc.data, dict) and "source" in doc.data:
+    if not isinstance(doc.data, dict):
+        kind = "a list" if isinstance(doc.data, list) else repr(doc.data)
+        raise SpecError(f"{doc.where(())}: top level: expected a mapping of keys (a search space or a dataset "
+                        f"card), received {kind}")
+    if "source" in doc.data:
         loaded = load_card(path)
         return f"{path}: ok (dataset card {loaded.card.name!r}, source {loaded.card.source})"
-    if isinstance(doc.data, dict) and "family" in doc.data:
-        loaded = load_space(path)
-        return f"{path}: ok (search space {loaded.name!r}, family {loaded.spec.family})"
+    if "family" in doc.data or "extends" in doc.data:
+        space = load_space(path)
+        return f"{path}: ok (search space {space.name!r}, families {', '.join(space.families)})"
     raise SpecError(f"{path}:1:1: expected a search space (with a 'family' key) or a dataset card "
                     f"(with a 'source' key), received neither")

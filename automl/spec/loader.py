@@ -37,17 +37,73 @@ class Document:
 
     path: Path
     data: Any
-    value_marks: dict[KeyPath, tuple[int, int]]
-    key_marks: dict[KeyPath, tuple[int, int]]
+    value_marks: dict[KeyPath, tuple[str, int, int]]
+    key_marks: dict[KeyPath, tuple[str, int, int]]
 
     def where(self, loc: KeyPath, at_key: bool = False) -> str:
-        """Returns ``file:line:col`` for the deepest known part of ``loc``."""
+        """Returns ``file:line:col`` for the deepest known part of ``loc``.
+
+        After `merge`, a key may come from a base file or from ``--set``; the
+        position names whichever gave the value.
+        """
         marks = self.key_marks if at_key else self.value_marks
         for end in range(len(loc), -1, -1):
             if loc[:end] in marks:
-                line, col = marks[loc[:end]]
-                return f"{self.path}:{line}:{col}"
+                source, line, col = marks[loc[:end]]
+                return f"{source}:{line}:{col}"
         return str(self.path)
+
+    def merge(self, child: "Document") -> "Document":
+        """This document overridden by ``child``, key by key (mappings merge, the rest replaces)."""
+        merged = Document(child.path, _merge(self.data, child.data), {}, {})
+        for marks, mine, theirs in ((merged.value_marks, self.value_marks, child.value_marks),
+                                    (merged.key_marks, self.key_marks, child.key_marks)):
+            replaced = [loc for loc in theirs if not isinstance(_get(child.data, loc), dict)]
+            marks.update({loc: m for loc, m in mine.items()
+                          if not any(loc[:len(r)] == r for r in replaced)})
+            marks.update(theirs)
+        return merged
+
+
+def _merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = _merge(base.get(key), value) if key in base else value
+        return out
+    return over
+
+
+def _get(data: Any, loc: KeyPath) -> Any:
+    for part in loc:
+        data = data[part]
+    return data
+
+
+def parse_setting(text: str) -> Document:
+    """Turns ``--set model.units=64`` into a one-key document (the value read as YAML).
+
+    Raises:
+        SpecError: The text is not ``dotted.key=value``.
+    """
+    key, sep, raw = text.partition("=")
+    parts = [p for p in key.strip().split(".") if p]
+    if not sep or not parts:
+        raise SpecError(f"--set: expected KEY.PATH=VALUE (e.g. model.units=64), received {text!r}")
+    try:
+        value = yaml.load(raw, Loader=_Loader) if raw.strip() else None
+    except yaml.YAMLError:
+        raise SpecError(f"--set {text}: expected a YAML value after '=', received {raw!r}") from None
+    data: Any = value
+    for part in reversed(parts):
+        data = {part: data}
+    source = f"--set {text}"
+    doc = Document(Path(source), data, {}, {})
+    for end in range(0, len(parts) + 1):
+        doc.value_marks[tuple(parts[:end])] = (source, 1, len(key) + 2 if end == len(parts) else 1)
+        if end:
+            doc.key_marks[tuple(parts[:end])] = (source, 1, 1)
+    return doc
 
 
 def read_yaml(path: Path) -> Document:
@@ -75,7 +131,7 @@ def read_yaml(path: Path) -> Document:
 
 
 def _index(doc: Document, node: yaml.Node, loc: KeyPath) -> None:
-    doc.value_marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    doc.value_marks[loc] = (str(doc.path), node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         seen: set = set()
         for key_node, value_node in node.value:
@@ -85,7 +141,8 @@ def _index(doc: Document, node: yaml.Node, loc: KeyPath) -> None:
                 raise SpecError(f"{doc.path}:{line}:{col}: {_dotted(loc + (key,))}: "
                                 f"expected each key once, received a duplicate")
             seen.add(key)
-            doc.key_marks[loc + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            doc.key_marks[loc + (key,)] = (str(doc.path), key_node.start_mark.line + 1,
+                                           key_node.start_mark.column + 1)
             _index(doc, value_node, loc + (key,))
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):

@@ -51,13 +51,21 @@ class Bool:
     default: bool = False
 
 
-Param = Union[Fixed, Choice, IntRange, FloatRange, Bool]
+@dataclass(frozen=True)
+class PerLayer:
+    """One value per layer (``units_1``, ``units_2``...), each drawn from ``inner``."""
+
+    inner: "Param"
+
+
+Param = Union[Fixed, Choice, IntRange, FloatRange, Bool, PerLayer]
 
 _KEYS = {
     "choice": {"choice"},
     "int": {"int", "step"},
     "float": {"float", "step", "log"},
     "bool": {"bool"},
+    "per_layer": {"per_layer"},
 }
 
 
@@ -70,6 +78,7 @@ class Domain:
     ge: float | None = None
     le: float | None = None
     gt: float | None = None
+    lt: float | None = None
 
     def describe(self) -> str:
         """Says in words what a single value must be."""
@@ -79,7 +88,8 @@ class Domain:
         text = words[self.kind]
         bounds = [f">= {self.ge}" if self.ge is not None else "",
                   f"> {self.gt}" if self.gt is not None else "",
-                  f"<= {self.le}" if self.le is not None else ""]
+                  f"<= {self.le}" if self.le is not None else "",
+                  f"< {self.lt}" if self.lt is not None else ""]
         bounds = [b for b in bounds if b]
         return text + (" " + " and ".join(bounds) if bounds else "")
 
@@ -96,7 +106,7 @@ class Domain:
         if self.allowed is not None and value not in self.allowed:
             raise ValueError(f"expected {self.describe()}, received {value!r}")
         if (self.ge is not None and value < self.ge) or (self.le is not None and value > self.le) \
-                or (self.gt is not None and value <= self.gt):
+                or (self.gt is not None and value <= self.gt) or (self.lt is not None and value >= self.lt):
             raise ValueError(f"expected {self.describe()}, received {value!r}")
         return value
 
@@ -108,7 +118,7 @@ class Domain:
         return isinstance(value, self.kind)
 
 
-def parse_param(raw: Any, domain: Domain) -> Param:
+def parse_param(raw: Any, domain: Domain, per_layer: bool = False) -> Param:
     """Parses one value of a search space.
 
     Args:
@@ -116,6 +126,7 @@ def parse_param(raw: Any, domain: Domain) -> Param:
             as ``{choice: [...]}``, ``{int: [lo, hi]}``, ``{float: [lo, hi]}``
             or ``{bool: default}``.
         domain: What a single value must be.
+        per_layer: Whether ``{per_layer: value}`` is allowed (layer-wise keys only).
 
     Returns:
         The parsed parameter.
@@ -126,12 +137,19 @@ def parse_param(raw: Any, domain: Domain) -> Param:
     """
     if not isinstance(raw, dict):
         return Fixed(domain.check(raw))
+    if "per_layer" in raw and len(raw) == 1:
+        if not per_layer:
+            raise ValueError("expected one value for the whole model, received per_layer (this key is not layer-wise)")
+        inner = parse_param(raw["per_layer"], domain)
+        return PerLayer(inner)
     kinds = [k for k in _KEYS if k in raw]
     if len(kinds) != 1:
         raise ValueError(
             "expected a literal or a mapping with exactly one of choice, int, float, bool; "
             f"received keys {sorted(raw)}")
     kind = kinds[0]
+    if kind == "per_layer":
+        raise ValueError(f"expected per_layer alone in its mapping, received keys {sorted(raw)}")
     extra = set(raw) - _KEYS[kind]
     if extra:
         raise ValueError(
@@ -191,6 +209,30 @@ def _parse_bool(raw: dict, domain: Domain) -> Param:
     if not isinstance(default, bool):
         raise ValueError(f"expected bool to be true or false, received {default!r}")
     return Bool(default)
+
+
+def values_of(param: Param) -> list | None:
+    """Every value a discrete parameter can take (None for a continuous range)."""
+    if isinstance(param, Fixed):
+        return [param.value]
+    if isinstance(param, Choice):
+        return list(param.values)
+    if isinstance(param, IntRange):
+        return list(range(param.lo, param.hi + 1, param.step))
+    if isinstance(param, Bool):
+        return [False, True]
+    return None
+
+
+def admits(param: Param, value: Any) -> bool:
+    """Whether ``value`` is one the parameter can take."""
+    if isinstance(param, FloatRange):
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and param.lo <= value <= param.hi
+    if isinstance(param, PerLayer):
+        return admits(param.inner, value)
+    choices = values_of(param)
+    return any(value == c and type(value) is type(c) or (isinstance(c, float) and value == c
+               and not isinstance(value, bool)) for c in choices)
 
 
 _PARSERS = {"choice": _parse_choice, "int": _parse_int, "float": _parse_float, "bool": _parse_bool}

@@ -6,64 +6,33 @@ documents it for users. It never imports TensorFlow or Keras.
 
 from __future__ import annotations
 
-from functools import partial
-from typing import Annotated, Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from automl.spec.params import Bool, Domain, Fixed, Param, parse_param
+from automl.spec.families import FAMILY_MODELS, INPUT_KINDS, P, Strict
+from automl.spec.params import Fixed, Param
 
-ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "selu", "swish")
 OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta", "nadam")
+SCHEDULES = ("constant", "exponential", "step", "cosine", "plateau")
+LOSSES = ("auto", "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
+          "hinge", "mse", "mae", "huber")
 CONTROLLERS = ("random", "grid", "bayesian", "hyperband")
-TASKS = ("multiclass", "binary", "regression")
-INPUT_KINDS = ("tabular", "image")
+TASKS = ("multiclass", "binary", "multilabel", "regression", "reconstruction")
 SKLEARN_DATASETS = ("digits", "iris", "wine", "breast_cancer", "diabetes")
 
-
-def P(kind: type, **bounds: Any) -> Any:  # noqa: N802 - reads as a type in field declarations
-    """Field type for a searchable value whose single values lie in a domain."""
-    return Annotated[Any, AfterValidator(partial(parse_param, domain=Domain(kind, **bounds)))]
-
-
-class Strict(BaseModel):
-    """A section of a YAML file: unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
-
-
-class MlpModel(Strict):
-    """Feed-forward network: dense layers, optionally after flattening an image."""
-
-    layers: P(int, ge=1, le=16) = Fixed(2)
-    units: P(int, ge=1, le=8192) = Fixed(128)
-    activation: P(str, allowed=ACTIVATIONS) = Fixed("relu")
-    dropout: P(float, ge=0.0, le=0.95) = Fixed(0.0)
-    batchnorm: P(bool) = Bool(False)
-
-
-class CnnModel(Strict):
-    """Convolutional network: conv blocks (filters double per block), then a dense head."""
-
-    blocks: P(int, ge=1, le=8) = Fixed(2)
-    filters: P(int, ge=1, le=1024) = Fixed(32)
-    kernel_size: P(int, ge=1, le=11) = Fixed(3)
-    activation: P(str, allowed=ACTIVATIONS) = Fixed("relu")
-    batchnorm: P(bool) = Bool(False)
-    pooling: P(str, allowed=("max", "avg")) = Fixed("max")
-    dropout: P(float, ge=0.0, le=0.95) = Fixed(0.0)
-    head: P(str, allowed=("global_avg", "flatten")) = Fixed("flatten")
-    dense_units: P(int, ge=0, le=8192) = Fixed(64)
-
-
-# Family name -> schema of its `model` section. A new family adds one entry here
-# and one builder module registered under the same name in `automl.builders`.
-FAMILY_MODELS: dict[str, type[Strict]] = {"mlp": MlpModel, "cnn": CnnModel}
-FAMILY_INPUTS: dict[str, tuple[str, ...]] = {"mlp": ("tabular", "image"), "cnn": ("image",)}
+# Losses each task can train with ("auto" picks the first).
+TASK_LOSSES = {
+    "multiclass": ("sparse_categorical_crossentropy", "categorical_crossentropy", "hinge"),
+    "binary": ("binary_crossentropy", "hinge"),
+    "multilabel": ("binary_crossentropy", "hinge"),
+    "regression": ("mse", "mae", "huber"),
+    "reconstruction": ("mse", "mae", "huber"),
+}
 
 
 class EarlyStopping(Strict):
-    """Stop a trial when a validation metric stops improving; keep its best epoch.
+    """Stop a trial when a validation metric stops improving.
 
     ``monitor: objective`` watches the search objective itself; the default,
     ``val_loss``, is smoother on small validation splits, and the trial's
@@ -73,26 +42,51 @@ class EarlyStopping(Strict):
     monitor: str = "val_loss"
     patience: int = Field(5, ge=0)
     min_delta: float = Field(0.0, ge=0.0)
+    restore_best_weights: bool = True
 
 
 class Train(Strict):
-    """How each candidate is trained."""
+    """How each candidate is trained; every key but epochs and early_stopping is searchable."""
+
+    # key -> (parent key, parent values): the key exists only when the parent has one of them.
+    when: ClassVar[dict[str, tuple[str, tuple]]] = {
+        "momentum": ("optimizer", ("sgd", "rmsprop")),
+        "nesterov": ("optimizer", ("sgd",)),
+        "weight_decay": ("optimizer", ("adamw",)),
+        "decay_rate": ("schedule", ("exponential", "step")),
+        "decay_epochs": ("schedule", ("exponential", "step")),
+        "warmup_epochs": ("schedule", ("cosine",)),
+        "plateau_factor": ("schedule", ("plateau",)),
+        "plateau_patience": ("schedule", ("plateau",)),
+    }
 
     optimizer: P(str, allowed=OPTIMIZERS) = Fixed("adam")
     learning_rate: P(float, gt=0.0, le=10.0) = Fixed(1e-3)
+    momentum: P(float, ge=0.0, lt=1.0) = Fixed(0.9)
+    nesterov: P(bool) = Fixed(False)
+    weight_decay: P(float, ge=0.0, le=1.0) = Fixed(0.004)
+    clipnorm: P(float, ge=0.0, le=1000.0) = Fixed(0.0)
+    schedule: P(str, allowed=SCHEDULES) = Fixed("constant")
+    decay_rate: P(float, gt=0.0, le=1.0) = Fixed(0.5)
+    decay_epochs: P(int, ge=1, le=1000) = Fixed(10)
+    warmup_epochs: P(int, ge=0, le=1000) = Fixed(2)
+    plateau_factor: P(float, gt=0.0, lt=1.0) = Fixed(0.5)
+    plateau_patience: P(int, ge=1, le=100) = Fixed(3)
     batch_size: P(int, ge=1, le=65536) = Fixed(32)
+    loss: P(str, allowed=LOSSES) = Fixed("auto")
     epochs: int = Field(20, ge=1)
     early_stopping: EarlyStopping = EarlyStopping()
 
 
 class Search(Strict):
-    """How the search runs; every field can be overridden from the CLI."""
+    """How the search runs; every field but initial_points can be overridden from the CLI."""
 
     controller: Literal[CONTROLLERS] = "random"
     objective: str | None = None
     max_trials: int = Field(10, ge=1)
     seed: int = Field(0, ge=0)
     max_consecutive_failures: int = Field(3, ge=1)
+    initial_points: list[dict[str, Any]] = []
 
 
 class SearchSpace(Strict):
@@ -100,7 +94,8 @@ class SearchSpace(Strict):
 
     name: str | None = None
     description: str = ""
-    family: Literal[tuple(FAMILY_MODELS)]
+    extends: str | None = None
+    family: P(str, allowed=tuple(FAMILY_MODELS))
     model: dict[str, Any] = {}
     train: Train = Train()
     search: Search = Search()

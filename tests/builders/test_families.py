@@ -1,55 +1,131 @@
-"""Every registered family builds, trains a step, and takes raw inputs."""
+"""Every family on every input kind it takes, and every value of every knob, builds and
+trains one step; plus checks of what the values do to the model."""
+
+import math
 
 import numpy as np
 import pytest
 
-from automl.builders import FAMILIES, InputSpec, build_model
-from automl.spec.schema import FAMILY_MODELS, model_params
+from automl.builders import FAMILIES, build_model, prepare_targets, schedule_callbacks
+from automl.builders.autoencoder import reconstruction_error
+from automl.spec.families import ACTIVATIONS, FAMILY_MODELS, INITIALIZERS, NORMS, family_inputs
+from automl.spec.flatten import TRAIN_KEYS
+from automl.spec.schema import OPTIMIZERS, SCHEDULES, TASK_LOSSES, Train, model_params
+from tests.builders.conftest import make_batch, make_spec
 
-BASE = {"optimizer": "adam", "learning_rate": 1e-3, "batch_size": 32}
-
-
-def defaults(family: str) -> dict:
-    """The family's default values (every field of its schema)."""
-    params = model_params(FAMILY_MODELS[family]())
-    return {"family": family, **{k: p.value if hasattr(p, "value") else p.default for k, p in params.items()},
-            **BASE}
+TRAIN = {k: getattr(Train(), k).value for k in TRAIN_KEYS}
 
 
-@pytest.mark.parametrize("family", sorted(FAMILIES))
-def test_family_learns_from_raw_digits(family, digits):
-    spec = InputSpec.from_bundle(digits)
-    model = build_model(defaults(family), spec)
-    before = model.evaluate(digits.x_val, digits.y_val, verbose=0, return_dict=True)["loss"]
-    model.fit(digits.x_train, digits.y_train, epochs=2, batch_size=64, verbose=0)
-    after = model.evaluate(digits.x_val, digits.y_val, verbose=0, return_dict=True)["loss"]
-    assert after < before
+def defaults(family: str, **overrides) -> dict:
+    """The family's and training's default values, then the overrides."""
+    own = {k: p.value for k, p in model_params(FAMILY_MODELS[family]()).items()}
+    small = {"units": 8, "filters": 4, "dense_units": 8, "embed_dim": 8, "ff_dim": 8, "key_dim": 4,
+             "heads": 2, "vocab_size": 100, "sequence_length": 8, "bottleneck": 2}
+    own.update({k: v for k, v in small.items() if k in own})
+    return {"family": family, **own, **TRAIN, "batch_size": 8, **overrides}
 
 
-def test_every_schema_family_has_a_builder():
+def train_one_step(values: dict, spec) -> float:
+    """Builds, trains one step, and returns the loss (it must be finite)."""
+    model = build_model(values, spec, epochs=3)
+    x, y = make_batch(spec)
+    history = model.fit(x[:8], prepare_targets(values, spec, y)[:8], epochs=1, verbose=0,
+                        validation_data=(x[8:16], prepare_targets(values, spec, y)[8:16]),
+                        callbacks=schedule_callbacks(values))
+    loss = history.history["loss"][0]
+    assert math.isfinite(loss)
+    return loss
+
+
+FAMILY_KINDS = [(f, k) for f in sorted(FAMILIES) for k in family_inputs(f)]
+
+
+@pytest.mark.parametrize("family, kind", FAMILY_KINDS, ids=[f"{f}-{k}" for f, k in FAMILY_KINDS])
+def test_every_family_on_every_input_kind_it_takes(family, kind):
+    task = "reconstruction" if family == "autoencoder" else "multiclass"
+    train_one_step(defaults(family), make_spec(kind, task))
+
+
+def test_schema_and_builders_agree_on_families():
     assert set(FAMILY_MODELS) == set(FAMILIES)
 
 
-def test_normalization_uses_training_statistics_only(digits):
-    spec = InputSpec.from_bundle(digits)
-    assert spec.mean.shape == (1,)
-    assert spec.mean[0] == pytest.approx(digits.x_train.mean(), rel=1e-5)
+KNOBS = ([("activation", a) for a in ACTIVATIONS] + [("initializer", i) for i in INITIALIZERS]
+         + [("norm", n) for n in NORMS] + [("optimizer", o) for o in OPTIMIZERS]
+         + [("schedule", s) for s in SCHEDULES]
+         + [("dropout", 0.5), ("l1", 1e-3), ("l2", 1e-3), ("clipnorm", 1.0)])
 
 
-def test_cnn_depth_and_width_follow_the_values(digits):
-    spec = InputSpec.from_bundle(digits)
-    small = build_model({**defaults("cnn"), "blocks": 1, "filters": 8}, spec)
-    large = build_model({**defaults("cnn"), "blocks": 3, "filters": 8}, spec)
-    convs = [layer for layer in large.layers if "conv2d" in layer.name]
-    assert [c.filters for c in convs] == [8, 16, 32]
-    assert large.count_params() != small.count_params()
+@pytest.mark.parametrize("key, value", KNOBS, ids=[f"{k}={v}" for k, v in KNOBS])
+def test_every_value_of_every_shared_knob(key, value):
+    train_one_step(defaults("mlp", **{key: value}), make_spec("tabular"))
 
 
-@pytest.mark.parametrize("task, units, loss", [("binary", 1, "binary_crossentropy"),
-                                               ("regression", 1, "mse")])
-def test_heads_per_task(task, units, loss):
-    spec = InputSpec((4,), "tabular", task, 2 if task == "binary" else 0,
-                     np.zeros(4, "float32"), np.ones(4, "float32"))
-    model = build_model(defaults("mlp"), spec)
-    assert model.output_shape == (None, units)
-    assert model.loss == loss
+@pytest.mark.parametrize("optimizer, extra", [("sgd", {"momentum": 0.9, "nesterov": True}),
+                                              ("rmsprop", {"momentum": 0.5}), ("adamw", {"weight_decay": 0.01})])
+def test_optimizer_specific_values_reach_the_optimizer(optimizer, extra):
+    model = build_model(defaults("mlp", optimizer=optimizer, **extra), make_spec("tabular"))
+    for key, value in extra.items():
+        assert getattr(model.optimizer, key) == pytest.approx(value)
+
+
+TASK_LOSS = [(t, loss) for t, losses in TASK_LOSSES.items() for loss in losses]
+
+
+@pytest.mark.parametrize("task, loss", TASK_LOSS, ids=[f"{t}-{loss}" for t, loss in TASK_LOSS])
+def test_every_loss_of_every_task(task, loss):
+    family = "autoencoder" if task == "reconstruction" else "mlp"
+    train_one_step(defaults(family, loss=loss), make_spec("tabular", task))
+
+
+@pytest.mark.parametrize("family, key, values, kind", [
+    ("cnn", "separable", [True, False], "image"), ("cnn", "residual", [True, False], "image"),
+    ("cnn", "pooling", ["max", "avg"], "image"), ("cnn", "head", ["flatten", "global_avg"], "image"),
+    ("rnn", "cell", ["simple", "lstm", "gru"], "sequence"), ("rnn", "bidirectional", [True, False], "sequence"),
+    ("rnn", "recurrent_dropout", [0.0, 0.2], "sequence"),
+    ("transformer", "patch_size", [1, 2, 4], "image"),
+    ("autoencoder", "kind", ["dense", "conv"], "image"),
+])
+def test_every_value_of_every_family_knob(family, key, values, kind):
+    task = "reconstruction" if family == "autoencoder" else "multiclass"
+    for value in values:
+        train_one_step(defaults(family, **{key: value}), make_spec(kind, task))
+
+
+def test_heads_say_what_they_output():
+    shapes = {"multiclass": (None, 3), "binary": (None, 1), "multilabel": (None, 4), "regression": (None, 1)}
+    for task, shape in shapes.items():
+        model = build_model(defaults("mlp"), make_spec("tabular", task))
+        assert model.output_shape == shape
+    probs = build_model(defaults("mlp"), make_spec("tabular")).predict(make_batch(make_spec("tabular"))[0],
+                                                                       verbose=0)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)  # softmax on multiclass outputs
+
+
+def test_per_layer_values_shape_the_layers():
+    values = defaults("mlp", layers=3, units_1=16, units_2=8, units_3=4)
+    dense = [layer.units for layer in build_model(values, make_spec("tabular")).layers
+             if type(layer).__name__ == "Dense"]
+    assert dense[:3] == [16, 8, 4]
+    cnn = build_model(defaults("cnn", blocks=3, filters=4), make_spec("image"))
+    assert [la.filters for la in cnn.layers if type(la).__name__ == "Conv2D"] == [4, 8, 16]
+
+
+def test_autoencoder_reconstructs_raw_scale_and_scores_anomalies():
+    spec = make_spec("tabular", "reconstruction")
+    model = build_model(defaults("autoencoder", units=16, bottleneck=4, learning_rate=1e-2), spec)
+    x, _ = make_batch(spec, n=24)
+    model.fit(x, x, epochs=30, verbose=0)
+    normal = reconstruction_error(model, x).mean()
+    odd = reconstruction_error(model, x * 10.0).mean()
+    assert odd > 5 * normal
+
+
+def test_family_and_task_must_agree():
+    with pytest.raises(ValueError, match="expected autoencoder for a reconstruction task"):
+        build_model(defaults("mlp"), make_spec("tabular", "reconstruction"))
+
+
+def test_loss_that_does_not_fit_the_task_is_refused():
+    with pytest.raises(ValueError, match="loss: expected one of mse, mae, huber for a regression task"):
+        build_model(defaults("mlp", loss="hinge"), make_spec("tabular", "regression"))

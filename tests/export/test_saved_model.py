@@ -13,7 +13,7 @@ from automl.errors import ExportError
 from automl.export import export_model
 
 VALUES = {"family": "cnn", "blocks": 2, "filters": 8, "kernel_size": 3, "activation": "relu",
-          "batchnorm": True, "pooling": "max", "dropout": 0.1, "head": "flatten", "dense_units": 16,
+          "norm": "batch", "separable": False, "residual": False, "pooling": "max", "dropout": 0.1, "head": "flatten", "dense_units": 16,
           "optimizer": "adam", "learning_rate": 1e-3, "batch_size": 64}
 
 RELOAD = textwrap.dedent("""

@@ -46,7 +46,7 @@ def make_hp(family="mlp", lr=(1e-3, 1e-2), optimizer="adam") -> kt.HyperParamete
         hp.Choice("family", family)
     else:
         hp.Fixed("family", family)
-    for name, value in {"layers": 1, "activation": "relu", "dropout": 0.0, "batchnorm": False,
+    for name, value in {"layers": 1, "activation": "relu", "dropout": 0.0, "norm": "none",
                         "optimizer": optimizer, "batch_size": 128}.items():
         hp.Fixed(name, value)
     hp.Choice("units", [16, 32, 64])

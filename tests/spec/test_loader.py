@@ -10,7 +10,7 @@ from automl.spec import load_card, load_space, validate_file
 
 
 @pytest.mark.parametrize("text, where, words", [
-    ("family: cnn\nmodel:\n  filterz: 3\n", ":3:3: model.filterz", "unknown key; expected one of: blocks"),
+    ("family: cnn\nmodel:\n  filterz: 3\n", ":3:3: model.filterz", "unknown key; expected one of: activation, dropout"),
     ("family: cnn\nmodel:\n  filters: {int: [64, 16]}\n", ":3:12: model.filters", "lo <= hi"),
     ("family: cnn\nsearch:\n  max_trials: many\n", ":3:15: search.max_trials", "received 'many'"),
     ("family: rnnx\n", ":1:9: family", "received 'rnnx'"),

@@ -40,7 +40,7 @@ def test_search_logs_parent_and_one_nested_run_per_trial(tmp_path, store, tiny_c
     assert parent.data.params["dataset"] == "digits" and parent.data.params["max_trials"] == "3"
     assert parent.data.metrics["test_accuracy"] == pytest.approx(result.test_metrics["test_accuracy"])
     assert parent.data.tags["export_path"] == str(result.export_path)
-    expected = {"family", "blocks", "filters", "kernel_size", "activation", "batchnorm", "pooling",
+    expected = {"family", "blocks", "filters", "kernel_size", "activation", "norm", "pooling",
                 "dropout", "head", "dense_units", "optimizer", "learning_rate", "batch_size"}
     for run in trials:
         assert run.data.tags["mlflow.parentRunId"] == parent.info.run_id
