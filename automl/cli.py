@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
     validate = sub.add_parser("validate", help="check search spaces and dataset cards (no TensorFlow)")
     validate.add_argument("files", nargs="+", help="YAML files to check")
+    validate.add_argument("--dataset", help="also check that each space fits this dataset card's input and task")
     return parser
 
 
@@ -89,7 +90,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     bad = 0
     for path in args.files:
         try:
-            print(validate_file(path))
+            print(validate_file(path, args.dataset))
         except AutoMLError as err:
             print(f"error: {err}", file=sys.stderr)
             bad += 1

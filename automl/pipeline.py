@@ -245,7 +245,8 @@ def leaderboard(controller, names: list[str], k: int) -> list[dict[str, Any]]:
             continue
         facts = controller.facts(trial.trial_id)
         row = {"trial": trial.trial_id, controller.oracle.objective.name: trial.score}
-        row.update({n: trial.hyperparameters.values.get(n) for n in names})
+        values = trial.hyperparameters.values
+        row.update({n: values[n] for n in names if n in values})  # inactive ones are absent
         row.update({"params": facts.get("params"), "epochs": facts.get("epochs_run"),
                     "seconds": facts.get("train_seconds")})
         rows.append(row)

@@ -6,7 +6,7 @@ from tests.conftest import ROOT, run_cli
 
 
 @pytest.mark.parametrize("args, words", [
-    (["search", "--dataset", "nope", "--space", "cnn"], "--dataset: expected one of: digits"),
+    (["search", "--dataset", "nope", "--space", "cnn"], "--dataset: expected one of: breast_cancer, diabetes, digits"),
     (["search", "--dataset", "digits", "--space", "nope"], "--space: expected one of: auto_image"),
     (["search", "--dataset", "digits", "--space", "cnn", "--max-trials", "0"],
      "argument --max-trials: expected a positive integer, received '0'"),
@@ -39,6 +39,15 @@ def test_family_that_does_not_fit_the_data(tmp_path):
     assert done.stderr.strip().splitlines() == [
         "error: search_spaces/cnn.yaml:5:9: family: expected families for tabular input "
         "(family 'cnn' takes image), received 'cnn'"]
+
+
+def test_validate_against_a_dataset_checks_input_kind_and_task(write_yaml):
+    done = run_cli("validate", "--dataset", "iris", "search_spaces/mlp.yaml", "search_spaces/cnn.yaml", cwd=ROOT)
+    assert done.returncode == 2 and ": ok (" in done.stdout
+    assert "cnn.yaml:5:9: family: expected families for tabular input" in done.stderr
+    space = write_yaml("family: mlp\ntrain:\n  loss: huber\n")
+    done = run_cli("validate", "--dataset", "iris", str(space), cwd=ROOT)
+    assert "train.loss: expected auto or one of sparse_categorical_crossentropy" in done.stderr
 
 
 def test_validate_reports_every_file():

@@ -83,10 +83,10 @@ class RnnModel(FamilyModel):
 
 
 class TransformerModel(FamilyModel):
-    """Encoder blocks over a sequence, text tokens, or image patches (ViT-style)."""
+    """Encoder blocks over a sequence, text tokens, image patches (ViT-style) or features (one token each)."""
 
     depth: ClassVar[str] = "blocks"
-    inputs: ClassVar[tuple[str, ...]] = ("sequence", "text", "image")
+    inputs: ClassVar[tuple[str, ...]] = ("sequence", "text", "image", "tabular")
     blocks: P(int, ge=1, le=12) = Fixed(2)
     heads: P(int, ge=1, le=32) = Fixed(4)
     key_dim: P(int, ge=2, le=512) = Fixed(16)

@@ -204,8 +204,13 @@ def check_fits(space: LoadedSpace, input_kind: str) -> None:
                             f"(family {family!r} takes {', '.join(allowed)}), received {family!r}")
 
 
-def validate_file(path: str) -> str:
+def validate_file(path: str, dataset: str | None = None) -> str:
     """Validates one YAML file, telling a space from a card by its keys.
+
+    Args:
+        path: The file.
+        dataset: A card name or path; a space is then also checked against the
+            input kind and task the card declares.
 
     Returns:
         A one-line description of what was validated.
@@ -220,6 +225,10 @@ def validate_file(path: str) -> str:
         return f"{path}: ok (dataset card {loaded.card.name!r}, source {loaded.card.source})"
     if "family" in doc.data or "extends" in doc.data:
         space = load_space(path)
+        if dataset:
+            card = load_card(dataset).card
+            check_fits(space, card.input) if card.input else None
+            check_task(space, card.task) if card.task else None
         return f"{path}: ok (search space {space.name!r}, families {', '.join(space.families)})"
     raise SpecError(f"{path}:1:1: expected a search space (with a 'family' key) or a dataset card "
                     f"(with a 'source' key), received neither")
