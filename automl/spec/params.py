@@ -230,9 +230,14 @@ def admits(param: Param, value: Any) -> bool:
         return isinstance(value, (int, float)) and not isinstance(value, bool) and param.lo <= value <= param.hi
     if isinstance(param, PerLayer):
         return admits(param.inner, value)
-    choices = values_of(param)
-    return any(value == c and type(value) is type(c) or (isinstance(c, float) and value == c
-               and not isinstance(value, bool)) for c in choices)
+    return any(_same(value, choice) for choice in values_of(param))
+
+
+def _same(value: Any, choice: Any) -> bool:
+    # YAML's true is not the integer 1, but 3 is the float 3.0.
+    if isinstance(value, bool) or isinstance(choice, bool):
+        return value is choice
+    return value == choice
 
 
 _PARSERS = {"choice": _parse_choice, "int": _parse_int, "float": _parse_float, "bool": _parse_bool}
