@@ -34,3 +34,12 @@ def test_cpu_device_hides_gpus_and_gpu_without_one_is_a_clear_error(monkeypatch)
     if not tf.config.list_physical_devices("GPU"):
         with pytest.raises(AutoMLError, match="--device: expected a GPU visible to TensorFlow, received none"):
             configure_devices("gpu")
+
+
+def test_without_restoring_the_model_keeps_the_last_epoch(digits):
+    model = build_model(VALUES, InputSpec.from_bundle(digits))
+    train = Train(epochs=3, early_stopping=EarlyStopping(patience=5, restore_best_weights=False))
+    result = fit(model, digits, train, 64, ("val_accuracy", "max"))
+    assert result.best_epoch == 2
+    now = model.evaluate(digits.x_val, digits.y_val, verbose=0, return_dict=True)["accuracy"]
+    assert now == pytest.approx(result.history["val_accuracy"][-1], abs=1e-6)
