@@ -128,7 +128,7 @@ def run_search(opts: SearchOptions, progress_stream: Any = None) -> SearchResult
     save_state(folder, state)
     controller = _controller(space, settings, data, tracker, progress, folder, opts.fresh)
     progress.say(f"search {experiment!r}: {settings.controller} controller, {settings.max_trials} trials, "
-                 f"{data.name} ({len(data.x_train)} train / {len(data.x_val)} validation), device {device}")
+                 f"{data.name} ({len(data.y_train)} train / {len(data.y_val)} validation), device {device}")
     done = sum(1 for t in controller.oracle.trials.values() if t.status in ("COMPLETED", "FAILED"))
     if done:
         progress.say(f"resuming: {done} of {settings.max_trials} trials already done ({folder})")
@@ -222,8 +222,10 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
         raise SearchError("search ended with no completed trial; see the failure reasons above")
     best = controller.oracle.get_best_trials(1)[0]
     model = controller.load_model(best)
+    from automl.data.feed import to_dataset
+
     y_test = prepare_targets(family_values(best.hyperparameters.values), controller.spec, data.y_test)
-    scores = model.evaluate(data.x_test, y_test, verbose=0, return_dict=True)
+    scores = model.evaluate(to_dataset(data.x_test, y_test, 256), verbose=0, return_dict=True)
     test_metrics = {f"test_{k}": float(v) for k, v in scores.items()}
     objective = controller.oracle.objective.name
     board = leaderboard(controller, searched(flatten(space)), k=5)

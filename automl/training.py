@@ -17,6 +17,7 @@ import keras
 import numpy as np
 
 from automl.data import DataBundle
+from automl.data.feed import to_dataset
 from automl.errors import AutoMLError, TrialFailedError
 from automl.spec.schema import Train
 
@@ -62,7 +63,8 @@ class FailOnNonFinite(keras.callbacks.Callback):
 
 def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
         objective: tuple[str, str], callbacks: list | None = None, epochs: int | None = None,
-        initial_epoch: int = 0, targets: Callable[[np.ndarray], np.ndarray] | None = None) -> FitResult:
+        initial_epoch: int = 0, targets: Callable[[np.ndarray], np.ndarray] | None = None,
+        seed: int = 0) -> FitResult:
     """Trains ``model`` on the train split, early-stopping on the validation objective.
 
     Args:
@@ -75,6 +77,7 @@ def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
         epochs: Overrides ``train.epochs`` (Hyperband sets it per trial).
         initial_epoch: Epoch to start counting from (Hyperband continuations).
         targets: Turns labels into what the loss wants (e.g. one-hot); identity by default.
+        seed: Seed of the per-epoch shuffle.
 
     Returns:
         The history and the best epoch; the model holds the best epoch's weights.
@@ -85,11 +88,12 @@ def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
         monitor=watch, mode=watch_mode, patience=train.early_stopping.patience,
         min_delta=train.early_stopping.min_delta, restore_best_weights=train.early_stopping.restore_best_weights)
     targets = targets or (lambda y: y)
+    train_data = to_dataset(data.x_train, targets(data.y_train), batch_size, shuffle=True, seed=seed)
+    val_data = to_dataset(data.x_val, targets(data.y_val), max(batch_size, 256))
     started = time.perf_counter()
-    history = model.fit(
-        data.x_train, targets(data.y_train), validation_data=(data.x_val, targets(data.y_val)),
-        batch_size=batch_size, epochs=epochs or train.epochs, initial_epoch=initial_epoch,
-        callbacks=[FailOnNonFinite(), stop, *(callbacks or [])], verbose=0)
+    history = model.fit(train_data, validation_data=val_data, epochs=epochs or train.epochs,
+                        initial_epoch=initial_epoch, callbacks=[FailOnNonFinite(), stop, *(callbacks or [])],
+                        shuffle=False, verbose=0)  # the dataset reshuffles itself each epoch
     seconds = time.perf_counter() - started
     values = {k: [float(x) for x in v] for k, v in history.history.items()}
     for needed in (name, watch):

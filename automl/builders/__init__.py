@@ -40,12 +40,29 @@ def build_model(values: dict, spec: InputSpec, epochs: int = 20) -> keras.Model:
 
 
 def _inputs(spec: InputSpec) -> tuple:
+    if spec.columns:
+        return _column_inputs(spec)
     if spec.kind == "text":
         inputs = keras.Input(shape=(), dtype="string", name="text")
         return inputs, inputs
     name = {"image": "image", "sequence": "sequence"}.get(spec.kind, "features")
     inputs = keras.Input(shape=spec.shape, name=name)
     return inputs, keras.layers.Normalization(axis=-1, mean=spec.mean, variance=spec.variance)(inputs)
+
+
+def _column_inputs(spec: InputSpec) -> tuple:
+    """One named input per column, each encoded inside the model, then joined."""
+    inputs, encoded = {}, []
+    for column in spec.columns:
+        if column.kind == "numeric":
+            inputs[column.name] = keras.Input(shape=(1,), name=column.name)
+            layer = keras.layers.Normalization(mean=[column.mean], variance=[column.variance])
+        else:
+            inputs[column.name] = keras.Input(shape=(1,), dtype="string", name=column.name)
+            layer = keras.layers.StringLookup(vocabulary=list(column.vocabulary), output_mode="one_hot")
+        encoded.append(layer(inputs[column.name]))
+    joined = keras.layers.Concatenate()(encoded) if len(encoded) > 1 else encoded[0]
+    return inputs, joined
 
 
 __all__ = ["FAMILIES", "InputSpec", "build_model", "default_objective", "family_values", "prepare_targets",

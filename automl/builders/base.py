@@ -12,6 +12,30 @@ from automl.registry import Registry
 
 
 @dataclass(frozen=True)
+class ColumnSpec:
+    """One named input column: numeric (with training statistics) or categorical (with its vocabulary)."""
+
+    name: str
+    kind: str
+    mean: float = 0.0
+    variance: float = 1.0
+    vocabulary: tuple[str, ...] = ()
+
+    @property
+    def width(self) -> int:
+        """Values this column becomes once encoded (one-hot has a slot for unseen values)."""
+        return 1 if self.kind == "numeric" else len(self.vocabulary) + 1
+
+    @classmethod
+    def from_values(cls, name: str, values: np.ndarray) -> "ColumnSpec":
+        """Statistics or vocabulary of one training column."""
+        if values.dtype == object:
+            return cls(name, "categorical", vocabulary=tuple(sorted({str(v) for v in values.ravel()})))
+        values = values.astype("float64")
+        return cls(name, "numeric", float(values.mean()), float(max(values.var(), 1e-12)))
+
+
+@dataclass(frozen=True)
 class InputSpec:
     """What a builder needs to know about the data (statistics, not the arrays).
 
@@ -24,6 +48,7 @@ class InputSpec:
             baked into the model's Normalization layer so it takes raw inputs.
         n_train: Training examples, for schedules counted in epochs.
         texts: Training strings (text input), for the vocabulary.
+        columns: Named input columns (a table with categorical columns), in input order.
     """
 
     shape: tuple[int, ...]
@@ -34,6 +59,7 @@ class InputSpec:
     variance: np.ndarray | None = None
     n_train: int = 1000
     texts: np.ndarray | None = None
+    columns: tuple[ColumnSpec, ...] = ()
 
     @classmethod
     def from_bundle(cls, data: DataBundle) -> "InputSpec":
@@ -41,6 +67,10 @@ class InputSpec:
         outputs = data.num_classes if data.task in ("multiclass", "multilabel") else 1
         if data.task == "regression" and data.y_train.ndim == 2:
             outputs = data.y_train.shape[1]
+        if data.columns is not None:
+            columns = tuple(ColumnSpec.from_values(n, data.x_train[n]) for n in data.columns)
+            return cls((sum(c.width for c in columns),), "tabular", data.task, outputs, n_train=len(data.y_train),
+                       columns=columns)
         if data.input_kind == "text":
             return cls(data.input_shape, "text", data.task, outputs, n_train=len(data.x_train),
                        texts=data.x_train)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from automl.data import arrays, images, tables  # noqa: F401 - importing registers the sources
 from automl.data.bundle import DataBundle
 from automl.data.sources import RawData, get, register
-from automl.data.splits import split_three
+from automl.data.splits import split_three, split_two, take
 from automl.errors import DataError
 from automl.spec import LoadedCard
 
 
 def load_dataset(loaded: LoadedCard) -> DataBundle:
-    """Loads the data a card describes and splits it; the card's task and input win.
+    """Loads the data a card describes and splits it; what the card declares must match the data.
 
     Raises:
-        DataError: The data does not match what the card says.
+        DataError: The data cannot be read, or does not match what the card says.
     """
     card = loaded.card
     raw = get(card.source)(loaded)
@@ -21,10 +22,14 @@ def load_dataset(loaded: LoadedCard) -> DataBundle:
     input_kind = card.input or raw.input_kind
     if task != raw.task:
         raise DataError(f"{loaded.path}: task: expected {raw.task!r} for this data, received {task!r}")
-    if input_kind == "image" and raw.x.ndim != 4:
-        raise DataError(f"{loaded.path}: input: expected tabular for data of shape {raw.x.shape[1:]}, "
-                        f"received 'image'")
-    parts = split_three(raw.x, raw.y, card.splits, classify=task != "regression")
+    if input_kind != raw.input_kind:
+        raise DataError(f"{loaded.path}: input: expected {raw.input_kind!r} for this data, received {input_kind!r}")
+    classify = task != "regression"
+    if raw.x_test is None:
+        parts = split_three(raw.x, raw.y, card.splits, classify)
+    else:  # the source's own test split; validation comes out of the rest
+        train, val = split_two(raw.y, card.splits, classify)
+        parts = (take(raw.x, train), raw.y[train], take(raw.x, val), raw.y[val], raw.x_test, raw.y_test)
     return DataBundle(card.name, task, input_kind, *parts, class_names=raw.class_names)
 
 

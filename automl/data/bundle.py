@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from automl.errors import DataError
+
 
 @dataclass
 class DataBundle:
@@ -33,8 +35,15 @@ class DataBundle:
     class_names: list[str] = field(default_factory=list)
 
     @property
+    def columns(self) -> list[str] | None:
+        """Column names when the inputs are a table of named columns, else None."""
+        return list(self.x_train) if isinstance(self.x_train, dict) else None
+
+    @property
     def input_shape(self) -> tuple[int, ...]:
-        """Shape of one example, without the batch axis."""
+        """Shape of one example, without the batch axis (columns: their count)."""
+        if isinstance(self.x_train, dict):
+            return (len(self.x_train),)
         return tuple(self.x_train.shape[1:])
 
     @property
@@ -43,21 +52,31 @@ class DataBundle:
         return len(self.class_names)
 
     def as_reconstruction(self) -> "DataBundle":
-        """The same inputs with themselves as targets (for autoencoders)."""
+        """The same inputs with themselves as targets (for autoencoders).
+
+        Raises:
+            DataError: The inputs are named columns or strings, which cannot be reconstructed.
+        """
+        if self.columns is not None or self.input_kind == "text":
+            raise DataError(f"dataset {self.name!r}: expected numeric array inputs for an autoencoder, "
+                            f"received {'named columns' if self.columns else 'text'}")
         return replace(self, task="reconstruction", y_train=self.x_train, y_val=self.x_val, y_test=self.x_test)
 
     def fingerprint(self) -> str:
         """A short hash of all the data and labels, to tell datasets apart in MLflow."""
         digest = hashlib.sha256()
-        for array in (self.x_train, self.y_train, self.x_val, self.y_val, self.x_test, self.y_test):
-            digest.update(np.ascontiguousarray(array).tobytes())
+        for part in (self.x_train, self.y_train, self.x_val, self.y_val, self.x_test, self.y_test):
+            for name, array in (sorted(part.items()) if isinstance(part, dict) else [("", part)]):
+                digest.update(name.encode())
+                digest.update(array.astype(str).tobytes() if array.dtype == object
+                              else np.ascontiguousarray(array).tobytes())
         return digest.hexdigest()[:16]
 
     def summary(self) -> dict:
         """Sizes and kinds, for logs and MLflow."""
         return {
             "dataset": self.name, "task": self.task, "input_kind": self.input_kind,
-            "input_shape": list(self.input_shape), "num_classes": self.num_classes,
-            "train_size": len(self.x_train), "validation_size": len(self.x_val),
-            "test_size": len(self.x_test), "fingerprint": self.fingerprint(),
+            "input_shape": list(self.input_shape), "num_classes": self.num_classes, "columns": self.columns,
+            "train_size": len(self.y_train), "validation_size": len(self.y_val),
+            "test_size": len(self.y_test), "fingerprint": self.fingerprint(),
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -16,17 +17,25 @@ from automl.spec import LoadedCard
 class RawData:
     """What a source returns: inputs, targets, and what it knows about them."""
 
-    x: np.ndarray
+    x: np.ndarray | dict[str, np.ndarray]
     y: np.ndarray
     task: str
     input_kind: str
     class_names: list[str]
+    x_test: np.ndarray | None = None  # the source's own test split, when it has one
+    y_test: np.ndarray | None = None
 
 
 Source = Callable[[LoadedCard], RawData]
 SOURCES: Registry[Source] = Registry("source", DataError)
 register = SOURCES.register
 get = SOURCES.lookup
+
+
+def source_path(loaded: LoadedCard, path: str) -> Path:
+    """A path from a card's options: relative to the card's folder unless absolute."""
+    given = Path(path).expanduser()
+    return given if given.is_absolute() else loaded.path.parent / given
 
 
 @register("sklearn")

@@ -2,29 +2,49 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from sklearn.model_selection import train_test_split
 
 from automl.spec.schema import Splits
 
 
-def split_three(x: np.ndarray, y: np.ndarray, splits: Splits, classify: bool) -> tuple:
-    """Splits arrays into train, validation and test parts.
+def take(x: Any, rows: np.ndarray) -> Any:
+    """Rows of an array, or of every column of a dict of columns."""
+    if isinstance(x, dict):
+        return {name: column[rows] for name, column in x.items()}
+    return x[rows]
+
+
+def split_indices(y: np.ndarray, splits: Splits, classify: bool) -> tuple[np.ndarray, ...]:
+    """Row indices of the train, validation and test parts.
 
     Args:
-        x: Inputs, one example per row.
-        y: Targets.
+        y: Targets (for stratification).
         splits: Fractions (of the whole), stratification and seed.
         classify: Whether ``y`` holds class labels (stratification only applies then).
-
-    Returns:
-        ``(x_train, y_train, x_val, y_val, x_test, y_test)``.
     """
-    stratify = y if (classify and splits.stratify) else None
-    x_rest, x_test, y_rest, y_test = train_test_split(
-        x, y, test_size=splits.test, stratify=stratify, random_state=splits.seed)
-    val_of_rest = splits.validation / (1.0 - splits.test)
-    stratify = y_rest if (classify and splits.stratify) else None
-    x_train, x_val, y_train, y_val = train_test_split(
-        x_rest, y_rest, test_size=val_of_rest, stratify=stratify, random_state=splits.seed)
-    return x_train, y_train, x_val, y_val, x_test, y_test
+    rows = np.arange(len(y))
+    labels = y if (classify and splits.stratify and y.ndim == 1) else None
+    rest, test = train_test_split(rows, test_size=splits.test, stratify=labels, random_state=splits.seed)
+    labels = y[rest] if labels is not None else None
+    train, val = train_test_split(rest, test_size=splits.validation / (1.0 - splits.test), stratify=labels,
+                                  random_state=splits.seed)
+    return train, val, test
+
+
+def split_three(x: Any, y: np.ndarray, splits: Splits, classify: bool) -> tuple:
+    """Splits inputs and targets into ``(x_train, y_train, x_val, y_val, x_test, y_test)``."""
+    parts = []
+    for rows in split_indices(y, splits, classify):
+        parts += [take(x, rows), y[rows]]
+    return tuple(parts)
+
+
+def split_two(y: np.ndarray, splits: Splits, classify: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices of train and validation parts, for sources that bring their own test split."""
+    rows = np.arange(len(y))
+    labels = y if (classify and splits.stratify and y.ndim == 1) else None
+    train, val = train_test_split(rows, test_size=splits.validation, stratify=labels, random_state=splits.seed)
+    return train, val

@@ -87,7 +87,8 @@ class SearchController(kt.Tuner):
             result = fit(model, self.data, self.train, values["batch_size"], self.objective_pair,
                          [EpochLogger(self.tracker, trial.trial_id), *schedule_callbacks(own)],
                          epochs=values.get("tuner/epochs"), initial_epoch=initial,
-                         targets=lambda y: prepare_targets(own, self.spec, y))
+                         targets=lambda y: prepare_targets(own, self.spec, y),
+                         seed=self.seed * 100_003 + int(trial.trial_id))
             model.save_weights(self._file(trial.trial_id, WEIGHTS))
             params = model.count_params()
         except Exception as err:  # noqa: BLE001 - a failed trial must never end the search

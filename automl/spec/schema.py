@@ -116,8 +116,40 @@ class SklearnOptions(Strict):
     dataset: Literal[SKLEARN_DATASETS]
 
 
+class TableOptions(Strict):
+    """Options of a CSV or Parquet file: which column(s) to predict, and from what.
+
+    Paths are relative to the card's folder. Numeric and categorical (text-valued)
+    columns are told apart from the data; ``text`` names one free-text column to
+    learn from instead of the table.
+    """
+
+    path: str
+    target: str | list[str]
+    text: str | None = None
+    missing: Literal["refuse", "drop"] = "refuse"
+    drop: list[str] = []
+
+
+class NpzOptions(Strict):
+    """Options of a NumPy ``.npz`` file holding ``x`` and ``y`` (and maybe ``x_test``, ``y_test``)."""
+
+    path: str
+
+
+class ImageDirOptions(Strict):
+    """Options of a folder of images, one subfolder per class."""
+
+    path: str
+    image_size: tuple[int, int] | None = None
+    color_mode: Literal["rgb", "grayscale"] = "rgb"
+
+
 # Source name -> schema of its `options` section.
-SOURCE_OPTIONS: dict[str, type[Strict]] = {"sklearn": SklearnOptions}
+SOURCE_OPTIONS: dict[str, type[Strict]] = {
+    "sklearn": SklearnOptions, "csv": TableOptions, "parquet": TableOptions,
+    "npz": NpzOptions, "image_dir": ImageDirOptions,
+}
 
 
 class DatasetCard(Strict):

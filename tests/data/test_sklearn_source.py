@@ -38,5 +38,5 @@ def test_other_bundled_sets(write_yaml, name, task, kind):
 
 def test_card_that_contradicts_the_data_is_refused(write_yaml):
     path = write_yaml("name: iris\nsource: sklearn\noptions: {dataset: iris}\ninput: image\n")
-    with pytest.raises(DataError, match="input: expected tabular .* received 'image'"):
+    with pytest.raises(DataError, match="input: expected 'tabular' for this data, received 'image'"):
         load_dataset(load_card(str(path)))

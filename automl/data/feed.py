@@ -1,0 +1,36 @@
+"""tf.data input pipelines: the same split for every trial, cached, shuffled per epoch, prefetched."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def _tensor(array: np.ndarray) -> Any:
+    import tensorflow as tf
+
+    if array.dtype == object or array.dtype.kind in "US":
+        return tf.constant(array.astype(str))
+    return tf.constant(array)
+
+
+def to_dataset(x: Any, y: np.ndarray | None, batch_size: int, shuffle: bool = False, seed: int = 0) -> Any:
+    """A batched `tf.data.Dataset` over arrays, or dicts of named columns (strings included).
+
+    Args:
+        x: Inputs: an array, or a dict of column arrays.
+        y: Targets, or None for prediction.
+        batch_size: Examples per batch.
+        shuffle: Reshuffle the examples every epoch (training only).
+        seed: Shuffle seed, so a trial's order is reproducible.
+    """
+    import tensorflow as tf
+
+    features = {k: _tensor(v) for k, v in x.items()} if isinstance(x, dict) else _tensor(x)
+    data = tf.data.Dataset.from_tensor_slices(features if y is None else (features, _tensor(y)))
+    data = data.cache()
+    if shuffle:
+        size = len(y) if y is not None else len(next(iter(x.values())) if isinstance(x, dict) else x)
+        data = data.shuffle(size, seed=seed, reshuffle_each_iteration=True)
+    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
