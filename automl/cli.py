@@ -44,8 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="automl", description="Keras AutoML: search, track in MLflow, export.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     search = sub.add_parser("search", help="run (or resume) a search and export the best model")
-    search.add_argument("--dataset", required=True, help="dataset card name (datasets/NAME.yaml) or path")
-    search.add_argument("--space", required=True, help="search space name (search_spaces/NAME.yaml) or path")
+    source = search.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", help="dataset card name (datasets/NAME.yaml) or path")
+    source.add_argument("--data", help="a CSV, Parquet or .npz file, or an image folder, without a card")
+    search.add_argument("--target", help="with --data on a table: the column to predict")
+    search.add_argument("--space", required=True,
+                        help="search space name (search_spaces/NAME.yaml), path, or auto (by input kind)")
     search.add_argument("--controller", choices=CONTROLLERS, help="search algorithm (default: the space's)")
     search.add_argument("--max-trials", type=_positive, help="trials in all, resumed ones included")
     search.add_argument("--epochs", type=_positive, help="maximum epochs per trial")
@@ -105,12 +109,13 @@ def cmd_search(args: argparse.Namespace) -> int:
         dataset=args.dataset, space=args.space, controller=args.controller, max_trials=args.max_trials,
         epochs=args.epochs, seed=args.seed, max_consecutive_failures=args.max_consecutive_failures,
         experiment=args.experiment, tracking_uri=args.tracking_uri, export_dir=args.export_dir,
-        device=args.device, fresh=args.fresh, tracking=not args.no_tracking, settings=tuple(args.settings))
-    load_inputs(opts)  # bad names and files fail here, before TensorFlow loads
+        device=args.device, fresh=args.fresh, tracking=not args.no_tracking, settings=tuple(args.settings),
+        data=args.data, target=args.target)
+    inputs = load_inputs(opts)  # bad names, files and data fail here, before TensorFlow loads
     _quiet_tensorflow(args.device)
     from automl.report import print_summary
 
-    print_summary(run_search(opts))
+    print_summary(run_search(opts, inputs=inputs))
     return 0
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from automl.spec import (
     LoadedCard,
     LoadedSpace,
+    card_for_path,
     check_fits,
     check_task,
     effective_task,
@@ -28,7 +29,7 @@ from automl.state import open_state, save_state
 class SearchOptions:
     """What ``automl search`` was asked to do; ``None`` means "the space's default"."""
 
-    dataset: str
+    dataset: str | None
     space: str
     controller: str | None = None
     max_trials: int | None = None
@@ -43,6 +44,8 @@ class SearchOptions:
     fresh: bool = False
     tracking: bool = True
     settings: tuple[str, ...] = ()
+    data: str | None = None
+    target: str | None = None
 
 
 @dataclass
@@ -81,22 +84,38 @@ def resolve(space: LoadedSpace, opts: SearchOptions) -> Settings:
                     pick(opts.max_consecutive_failures, s.max_consecutive_failures))
 
 
-def load_inputs(opts: SearchOptions) -> tuple[LoadedCard, LoadedSpace]:
-    """Loads and validates the card and the space, and what the card declares (no TensorFlow)."""
-    card, space = load_card(opts.dataset), load_space(opts.space, opts.settings)
-    if card.card.input:
+def load_inputs(opts: SearchOptions) -> tuple:
+    """Loads the card, the space and the data, and checks they fit, all before TensorFlow loads.
+
+    ``--space auto`` picks the ``auto_<input kind>`` space for the data.
+
+    Returns:
+        ``(card, space, data)``.
+    """
+    from automl.data import load_dataset
+
+    card = load_card(opts.dataset) if opts.data is None else card_for_path(opts.data, opts.target)
+    space = None if opts.space == "auto" else load_space(opts.space, opts.settings)
+    if space is not None and card.card.input:
         check_fits(space, card.card.input)
-    if card.card.task:
+    if space is not None and card.card.task:
         check_task(space, card.card.task)
-    return card, space
+    data = load_dataset(card)
+    space = space or load_space(f"auto_{data.input_kind}", opts.settings)
+    check_fits(space, data.input_kind)
+    check_task(space, data.task)
+    if effective_task(space, data.task) == "reconstruction":
+        data = data.as_reconstruction()
+    return card, space, data
 
 
-def run_search(opts: SearchOptions, progress_stream: Any = None) -> SearchResult:
+def run_search(opts: SearchOptions, progress_stream: Any = None, inputs: tuple | None = None) -> SearchResult:
     """Runs (or resumes) a search and exports its best model.
 
     Args:
         opts: The command's options.
         progress_stream: Where progress lines go (standard error by default).
+        inputs: What `load_inputs` returned, when the caller loaded them already.
 
     Returns:
         The leaderboard, test score, export folder and tracking facts.
@@ -104,7 +123,7 @@ def run_search(opts: SearchOptions, progress_stream: Any = None) -> SearchResult
     Raises:
         AutoMLError: Bad input, a search that cannot go on, or a failed export.
     """
-    card, space = load_inputs(opts)
+    card, space, data = inputs or load_inputs(opts)
     settings = resolve(space, opts)
     experiment = opts.experiment or f"{card.card.name}-{space.name}"
     _check_export_dir(Path(opts.export_dir))
@@ -112,13 +131,6 @@ def run_search(opts: SearchOptions, progress_stream: Any = None) -> SearchResult
     from automl.training import configure_devices  # TensorFlow loads from here on
 
     device = configure_devices(opts.device)
-    from automl.data import load_dataset
-
-    data = load_dataset(card)
-    check_fits(space, data.input_kind)
-    check_task(space, data.task)
-    if effective_task(space, data.task) == "reconstruction":
-        data = data.as_reconstruction()
     folder = Path(opts.state_dir) / experiment
     state = open_state(folder, card.card.name, space.name, opts.fresh)
     progress = _progress(settings, space, data, progress_stream)
@@ -275,5 +287,13 @@ def _run_params(card: LoadedCard, space: LoadedSpace, settings: Settings, data, 
 
 
 def _texts(card: LoadedCard, space: LoadedSpace, data) -> dict[str, str]:
-    return {"inputs/space.yaml": space.path.read_text(), "inputs/dataset_card.yaml": card.path.read_text(),
-            "inputs/data_summary.json": json.dumps(data.summary(), indent=2)}
+    # The resolved space (after extends and --set) is what the search used; the file is what the user wrote.
+    resolved = [{"name": f.name, "values": repr(f.param), "when": f.conditions} for f in flatten(space)]
+    return {"inputs/space.yaml": space.path.read_text(), "inputs/space_resolved.json": to_json(resolved),
+            "inputs/dataset_card.json": card.card.model_dump_json(indent=2),
+            "inputs/data_summary.json": to_json(data.summary())}
+
+
+def to_json(value: Any) -> str:
+    """Plain data as indented JSON (anything else as its text)."""
+    return json.dumps(value, indent=2, default=str)

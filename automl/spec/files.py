@@ -195,6 +195,29 @@ def check_task(space: LoadedSpace, task: str) -> None:
                             f"{', '.join(allowed)} for a {effective_task(space, task)} task, received {loss!r}")
 
 
+def card_for_path(path: str, target: str | None) -> LoadedCard:
+    """A card made on the fly for ``--data PATH [--target COLUMN]`` (CSV, Parquet, .npz or an image folder).
+
+    Raises:
+        SpecError: The path is missing, of an unknown kind, or a table without ``--target``.
+    """
+    given = Path(path).expanduser().resolve()
+    if given.is_dir():
+        source, options = "image_dir", {"path": str(given)}
+    elif given.suffix.lower() in (".csv", ".parquet"):
+        if not target:
+            raise SpecError(f"--target: expected the column to predict in {path}, received nothing")
+        source, options = given.suffix.lower()[1:], {"path": str(given), "target": target}
+    elif given.suffix.lower() == ".npz":
+        source, options = "npz", {"path": str(given)}
+    elif not given.exists():
+        raise SpecError(f"--data: expected an existing file or folder, received {path!r}")
+    else:
+        raise SpecError(f"--data: expected a .csv, .parquet or .npz file or an image folder, received {path!r}")
+    card = DatasetCard(name=given.stem or "data", source=source, options=options)
+    return LoadedCard(Path("--data"), card, SOURCE_OPTIONS[source].model_validate(options))
+
+
 def check_fits(space: LoadedSpace, input_kind: str) -> None:
     """Raises SpecError when a family of the space cannot take this input kind."""
     for family in space.families:

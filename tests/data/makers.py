@@ -1,0 +1,55 @@
+"""Small datasets of every file kind, written by the tests themselves."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def customers_csv(folder: Path, n: int = 240) -> Path:
+    """Mixed numeric and categorical columns; churn depends on both."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"age": rng.integers(18, 80, n), "monthly spend": rng.normal(50, 15, n).round(1),
+                          "city": rng.choice(["paris", "lyon", "nice"], n), "plan": rng.choice(["basic", "pro"], n)})
+    frame["churn"] = np.where(((frame.age < 35) & (frame.plan == "basic")) | (frame["monthly spend"] < 35), "yes", "no")
+    path = folder / "customers.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def reviews_csv(folder: Path, n: int = 160) -> Path:
+    """A free-text column whose words give the label away."""
+    rng = np.random.default_rng(1)
+    good = ["great", "lovely", "excellent", "fine", "superb"]
+    bad = ["awful", "broken", "terrible", "poor", "useless"]
+    labels = rng.integers(0, 2, n)
+    texts = [" ".join(rng.choice(good if y else bad, 3)) + " product" for y in labels]
+    path = folder / "reviews.csv"
+    pd.DataFrame({"review": texts, "positive": labels.astype(bool)}).to_csv(path, index=False)
+    return path
+
+
+def shapes_folder(folder: Path, per_class: int = 24, size: int = 12) -> Path:
+    """PNG images in two class folders: a bright square top-left, or bottom-right."""
+    from PIL import Image
+
+    rng = np.random.default_rng(2)
+    root = folder / "shapes"
+    for label, corner in (("top", 0), ("bottom", size // 2)):
+        (root / label).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            pixels = rng.integers(0, 60, (size, size, 3)).astype("uint8")
+            pixels[corner:corner + size // 2, corner:corner + size // 2] = 220
+            Image.fromarray(pixels).save(root / label / f"{i}.png")
+    return root
+
+
+def arrays_npz(folder: Path, n: int = 200, with_test: bool = False) -> Path:
+    """Four numeric features, three classes by the sign pattern of two of them."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(n, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype(int) + (x[:, 1] > 0).astype(int)
+    path = folder / "arrays.npz"
+    extra = {"x_test": x[:40] * 1.01, "y_test": y[:40]} if with_test else {}
+    np.savez(path, x=x, y=y, **extra)
+    return path

@@ -1,0 +1,77 @@
+"""A new user's data of every file kind: `automl search --data ... --space auto` finishes and
+exports a model that takes raw input of that kind in a fresh process."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from automl.data import load_dataset
+from automl.spec import card_for_path
+from tests.conftest import run_cli
+from tests.data.makers import arrays_npz, customers_csv, reviews_csv, shapes_folder
+
+pytestmark = pytest.mark.slow
+
+# Feeds the raw test inputs (saved by the test) to the SavedModel's serving signature.
+RELOAD = """
+import pickle, sys, numpy as np, tensorflow as tf
+x = pickle.load(open(sys.argv[2], "rb"))
+serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
+if isinstance(x, dict):
+    out = serve(**{k: tf.constant(v.astype(str) if v.dtype == object else v) for k, v in x.items()})
+else:
+    name = list(serve.structured_input_signature[1])[0]
+    out = serve(**{name: tf.constant(x.astype(str) if x.dtype == object else x)})
+np.save(sys.argv[3], next(iter(out.values())).numpy())
+"""
+
+CASES = {
+    "csv": (customers_csv, "churn", "auto_tabular"),
+    "image_folder": (shapes_folder, None, "auto_image"),
+    "npz": (arrays_npz, None, "auto_tabular"),
+    "text_csv": (reviews_csv, None, "auto_text"),
+}
+
+
+@pytest.mark.parametrize("kind", list(CASES))
+def test_search_on_new_data_exports_a_raw_input_model(tmp_path, kind):
+    import pickle
+
+    make, target, space = CASES[kind]
+    path = make(tmp_path)
+    if kind == "text_csv":
+        card = tmp_path / "reviews.yaml"
+        card.write_text("name: reviews\nsource: csv\noptions: {path: reviews.csv, target: positive, text: review}\n")
+        args = ["--dataset", str(card)]
+    else:
+        args = ["--data", str(path)] + (["--target", target] if target else [])
+    done = run_cli("search", *args, "--space", "auto", "--max-trials", "1", "--epochs", "2", "--no-tracking",
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"-{space}" in done.stdout and "trials: 1 completed" in done.stdout
+
+    folder = next(p for p in (tmp_path / "exports").glob("*/*"))
+    card_json = json.loads((folder / "model_card.json").read_text())
+    data = load_dataset(card_for_path(str(path), target)) if kind != "text_csv" else None
+    if data is None:
+        from automl.spec import load_card
+
+        data = load_dataset(load_card(str(tmp_path / "reviews.yaml")))
+    (tmp_path / "x.pkl").write_bytes(pickle.dumps(data.x_test))
+    (tmp_path / "reload.py").write_text(RELOAD)
+    reload = subprocess.run([sys.executable, str(tmp_path / "reload.py"), str(folder / "saved_model"),
+                             str(tmp_path / "x.pkl"), str(tmp_path / "y.npy")], capture_output=True, text=True)
+    assert reload.returncode == 0, reload.stderr[-2000:]
+    served = np.load(tmp_path / "y.npy")
+    assert len(served) == len(data.y_test)
+    import keras
+
+    from automl.data.feed import to_dataset
+
+    keras_model = keras.saving.load_model(folder / "model.keras")
+    expected = keras_model.predict(to_dataset(data.x_test, None, 256), verbose=0)
+    assert np.abs(served - expected).max() <= 1e-5
+    assert card_json["dataset"]["fingerprint"] == data.fingerprint()
