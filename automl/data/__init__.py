@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from automl.data import arrays, images, tables  # noqa: F401 - importing registers the sources
+from automl.data import arrays, images, tables, tfds_source  # noqa: F401 - importing registers the sources
 from automl.data.bundle import DataBundle
 from automl.data.sources import RawData, get, register
 from automl.data.splits import split_three, split_two, take

@@ -17,6 +17,15 @@ def take(x: Any, rows: np.ndarray) -> Any:
     return x[rows]
 
 
+def _stratified(labels: np.ndarray | None, fraction: float) -> np.ndarray | None:
+    """The labels to stratify on, or None when the part is too small to hold every class twice over."""
+    if labels is None:
+        return None
+    _, counts = np.unique(labels, return_counts=True)
+    part = int(np.ceil(fraction * len(labels)))
+    return labels if counts.min() >= 2 and min(part, len(labels) - part) >= len(counts) else None
+
+
 def split_indices(y: np.ndarray, splits: Splits, classify: bool) -> tuple[np.ndarray, ...]:
     """Row indices of the train, validation and test parts.
 
@@ -27,9 +36,11 @@ def split_indices(y: np.ndarray, splits: Splits, classify: bool) -> tuple[np.nda
     """
     rows = np.arange(len(y))
     labels = y if (classify and splits.stratify and y.ndim == 1) else None
-    rest, test = train_test_split(rows, test_size=splits.test, stratify=labels, random_state=splits.seed)
+    rest, test = train_test_split(rows, test_size=splits.test, stratify=_stratified(labels, splits.test),
+                                  random_state=splits.seed)
     labels = y[rest] if labels is not None else None
-    train, val = train_test_split(rest, test_size=splits.validation / (1.0 - splits.test), stratify=labels,
+    fraction = splits.validation / (1.0 - splits.test)
+    train, val = train_test_split(rest, test_size=fraction, stratify=_stratified(labels, fraction),
                                   random_state=splits.seed)
     return train, val, test
 
@@ -46,5 +57,6 @@ def split_two(y: np.ndarray, splits: Splits, classify: bool) -> tuple[np.ndarray
     """Row indices of train and validation parts, for sources that bring their own test split."""
     rows = np.arange(len(y))
     labels = y if (classify and splits.stratify and y.ndim == 1) else None
-    train, val = train_test_split(rows, test_size=splits.validation, stratify=labels, random_state=splits.seed)
+    train, val = train_test_split(rows, test_size=splits.validation,
+                                  stratify=_stratified(labels, splits.validation), random_state=splits.seed)
     return train, val

@@ -9,7 +9,7 @@ from typing import Sequence
 from automl.errors import SpecError
 from automl.spec.families import FAMILY_MODELS, FamilyModel, Strict, family_inputs
 from automl.spec.loader import Document, parse_setting, read_yaml, validate
-from automl.spec.params import Param, admits, values_of
+from automl.spec.params import Fixed, Param, admits, values_of
 from automl.spec.schema import SOURCE_OPTIONS, TASK_LOSSES, DatasetCard, SearchSpace
 
 # The shipped YAML folders sit beside the package in a checkout.
@@ -44,8 +44,20 @@ class LoadedSpace:
 
     @property
     def initial_points(self) -> list[dict]:
-        """The initial points that fit the families left (pinning a family drops the others' points)."""
-        return [p for p in self.spec.search.initial_points if p.get("family", self.families[0]) in self.models]
+        """The initial points that fit the families left, without values the space fixes.
+
+        Pinning a family drops the other families' points; a value pinned with
+        ``--set`` (or fixed in the file) wins over what a point says.
+        """
+        from automl.spec.flatten import flatten
+
+        fixed = {f.name for f in flatten(self) if isinstance(f.param, Fixed)}
+        return [{k: v for k, v in p.items() if k not in fixed} for p in self.spec.search.initial_points
+                if p.get("family", self.families[0]) in self.models]
+
+    def pinned(self, loc: tuple) -> bool:
+        """Whether the value at ``loc`` was given by ``--set``."""
+        return self.doc.where(loc).startswith("--set ")
 
     @property
     def model(self) -> FamilyModel:
@@ -117,8 +129,10 @@ def read_space(name_or_path: str, seen: tuple[Path, ...] = ()) -> Document:
 def load_space(name_or_path: str, settings: Sequence[str] = ()) -> LoadedSpace:
     """Loads and validates a search space, its base (`extends`), and ``--set`` pins."""
     doc = read_space(name_or_path)
+    path = doc.path
     for text in settings:
         doc = doc.merge(parse_setting(text))
+    doc.path = path  # the space is still the file's, pins and all
     spec = validate(doc, SearchSpace)
     models = _models(doc, spec)
     space = LoadedSpace(doc.path, spec, models, doc)
@@ -150,12 +164,15 @@ def _models(doc: Document, spec: SearchSpace) -> dict[str, FamilyModel]:
 def _check_initial_points(space: LoadedSpace) -> None:
     from automl.spec.flatten import flatten  # here to keep the import graph acyclic
 
-    params = {flat.name: flat.param for flat in flatten(space)}
+    flats = {flat.name: flat for flat in flatten(space)}
+    params = {name: flat.param for name, flat in flats.items()}
     for i, point in enumerate(space.spec.search.initial_points):
-        if point not in space.initial_points:
-            continue
+        if point.get("family", space.families[0]) not in space.models:
+            continue  # a family pinned away
         for name, value in point.items():
             loc = ("search", "initial_points", i, name)
+            if name in flats and space.pinned(flats[name].loc):
+                continue  # --set wins over the point
             if name not in params:
                 raise SpecError(f"{space.doc.where(loc, at_key=True)}: search.initial_points[{i}].{name}: "
                                 f"expected a parameter of this space ({', '.join(params)}), received {name!r}")

@@ -26,6 +26,7 @@ class Flat:
     name: str
     param: Param
     conditions: tuple[Condition, ...] = ()
+    loc: tuple = ()  # where the value sits in the file, for errors and for telling --set pins apart
 
 
 TRAIN_KEYS = tuple(k for k in Train.model_fields if k not in ("epochs", "early_stopping"))
@@ -33,29 +34,30 @@ TRAIN_KEYS = tuple(k for k in Train.model_fields if k not in ("epochs", "early_s
 
 def flatten(space: LoadedSpace) -> list[Flat]:
     """Every parameter of the space, family first, then the model's, then training's."""
-    flats = [Flat("family", space.spec.family)]
+    flats = [Flat("family", space.spec.family, loc=("family",))]
     multi = len(space.families) > 1
     for family, model in space.models.items():
         prefix = f"{family}." if space.prefixed else ""
         base = (("family", (family,)),) if multi else ()
-        flats += _model_flats(model, prefix, base)
+        section = ("model", family) if space.prefixed else ("model",)
+        flats += _model_flats(model, prefix, base, section)
     flats += _conditional(flats, {k: getattr(space.spec.train, k) for k in TRAIN_KEYS}, Train.when, "")
     return flats
 
 
-def _model_flats(model, prefix: str, base: tuple[Condition, ...]) -> list[Flat]:
+def _model_flats(model, prefix: str, base: tuple[Condition, ...], section: tuple) -> list[Flat]:
     params = model_params(model)
     depth_name, depth = prefix + model.depth, params.get(model.depth)
     flats: list[Flat] = []
     for key, param in params.items():
         if not isinstance(param, PerLayer):
-            flats.append(Flat(prefix + key, param, base))
+            flats.append(Flat(prefix + key, param, base, section + (key,)))
             continue
         depths = values_of(depth)
         for i in range(1, max(depths) + 1):
             needed = tuple(d for d in depths if d >= i)
             extra = () if len(needed) == len(depths) else ((depth_name, needed),)
-            flats.append(Flat(f"{prefix}{key}_{i}", param.inner, base + extra))
+            flats.append(Flat(f"{prefix}{key}_{i}", param.inner, base + extra, section + (key,)))
     return flats
 
 
@@ -63,8 +65,9 @@ def _conditional(known: list[Flat], params: dict[str, Param], when: dict, prefix
     out: list[Flat] = []
     by_name = {f.name: f for f in known}
     for key, param in params.items():
+        loc = ("train", key)
         if key not in when:
-            out.append(Flat(prefix + key, param))
+            out.append(Flat(prefix + key, param, loc=loc))
             by_name[prefix + key] = out[-1]
             continue
         parent_key, wanted = when[key]
@@ -73,9 +76,9 @@ def _conditional(known: list[Flat], params: dict[str, Param], when: dict, prefix
         if not possible:
             continue  # the parent can never take a value that needs this key
         if isinstance(parent.param, Fixed):
-            out.append(Flat(prefix + key, param, parent.conditions))
+            out.append(Flat(prefix + key, param, parent.conditions, loc))
         else:
-            out.append(Flat(prefix + key, param, parent.conditions + ((parent.name, tuple(possible)),)))
+            out.append(Flat(prefix + key, param, parent.conditions + ((parent.name, tuple(possible)),), loc))
     return out
 
 

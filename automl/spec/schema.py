@@ -145,10 +145,20 @@ class ImageDirOptions(Strict):
     color_mode: Literal["rgb", "grayscale"] = "rgb"
 
 
+class TfdsOptions(Strict):
+    """Options of a TensorFlow Datasets set, loaded by name with its supervised (input, label) keys."""
+
+    name: str
+    data_dir: str | None = None
+    train_split: str = "train"
+    test_split: str | None = "test"  # None: split the test part off the training split
+    max_examples: int | None = Field(None, ge=10)
+
+
 # Source name -> schema of its `options` section.
 SOURCE_OPTIONS: dict[str, type[Strict]] = {
     "sklearn": SklearnOptions, "csv": TableOptions, "parquet": TableOptions,
-    "npz": NpzOptions, "image_dir": ImageDirOptions,
+    "npz": NpzOptions, "image_dir": ImageDirOptions, "tfds": TfdsOptions,
 }
 
 

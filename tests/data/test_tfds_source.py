@@ -1,0 +1,44 @@
+"""TensorFlow Datasets by name, on mocked data (nothing is downloaded)."""
+
+import pytest
+import tensorflow_datasets as tfds
+
+from automl.data import load_dataset
+from automl.errors import DataError
+from automl.pipeline import SearchOptions, run_search
+from automl.spec import load_card
+
+
+def card(write_yaml, tmp_path, name: str, extra: str = "") -> str:
+    return str(write_yaml(f"name: {name}\nsource: tfds\noptions: {{name: {name}, data_dir: {tmp_path}{extra}}}\n"
+                          "splits: {validation: 0.2}\n", f"{name}.yaml"))
+
+
+def test_image_set_uses_its_own_test_split(write_yaml, tmp_path):
+    with tfds.testing.mock_data(num_examples=30):
+        data = load_dataset(load_card(card(write_yaml, tmp_path, "mnist")))
+    assert data.input_kind == "image" and data.input_shape == (28, 28, 1) and data.num_classes == 10
+    assert len(data.y_test) == 30 and len(data.y_train) + len(data.y_val) == 30
+
+
+def test_text_set_gives_raw_strings(write_yaml, tmp_path):
+    with tfds.testing.mock_data(num_examples=20):
+        data = load_dataset(load_card(card(write_yaml, tmp_path, "imdb_reviews", ", max_examples: 12")))
+    assert data.input_kind == "text" and data.task == "binary" and isinstance(data.x_train[0], str)
+    assert len(data.y_test) == 12
+
+
+def test_unknown_name_is_one_line(write_yaml, tmp_path):
+    with pytest.raises(DataError, match="options.name: expected a TensorFlow Datasets set that can be loaded, "
+                                        "received 'no_such_set'"):
+        load_dataset(load_card(card(write_yaml, tmp_path, "no_such_set")))
+
+
+def test_search_on_a_mocked_tfds_set(write_yaml, tmp_path):
+    opts = SearchOptions(dataset=card(write_yaml, tmp_path, "mnist"), space="auto", max_trials=1, epochs=1,
+                         tracking=False, export_dir=str(tmp_path / "exports"), state_dir=str(tmp_path / "state"),
+                         settings=("model.cnn.filters=8", "model.cnn.blocks=1"))
+    with tfds.testing.mock_data(num_examples=40):
+        result = run_search(opts, progress_stream=open(tmp_path / "progress.txt", "w"))
+    assert result.experiment == "mnist-auto_image" and result.completed == 1
+    assert (result.export_path / "saved_model" / "saved_model.pb").exists()
