@@ -6,7 +6,7 @@ from tests.conftest import ROOT, run_cli
 
 
 @pytest.mark.parametrize("args, words", [
-    (["search", "--dataset", "nope", "--space", "cnn"], "--dataset: expected one of: breast_cancer, diabetes, digits"),
+    (["search", "--dataset", "nope", "--space", "cnn"], "--dataset: expected one of: breast_cancer, cifar10, diabetes, digits"),
     (["search", "--dataset", "digits", "--space", "nope"], "--space: expected one of: auto_image"),
     (["search", "--dataset", "digits", "--space", "cnn", "--max-trials", "0"],
      "argument --max-trials: expected a positive integer, received '0'"),
@@ -16,7 +16,7 @@ from tests.conftest import ROOT, run_cli
      "argument --controller: invalid choice: 'magic'"),
     (["search", "--dataset", "digits", "--space", "missing/space.yaml"],
      "missing/space.yaml: expected an existing space file"),
-    (["search", "--space", "cnn"], "the following arguments are required: --dataset"),
+    (["search", "--space", "cnn"], "one of the arguments --dataset --data is required"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     (["search", "--dataset", "digits", "--space", "cnn", "--export-dir", "/proc/no/such"],
      "--export-dir: expected a folder that can be created, received '/proc/no/such'"),
