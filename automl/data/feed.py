@@ -15,7 +15,8 @@ def _tensor(array: np.ndarray) -> Any:
     return tf.constant(array)
 
 
-def to_dataset(x: Any, y: np.ndarray | None, batch_size: int, shuffle: bool = False, seed: int = 0) -> Any:
+def to_dataset(x: Any, y: np.ndarray | None, batch_size: int, shuffle: bool = False, seed: int = 0,
+               cache: bool = True, prefetch: bool = True) -> Any:
     """A batched `tf.data.Dataset` over arrays, or dicts of named columns (strings included).
 
     Args:
@@ -24,13 +25,16 @@ def to_dataset(x: Any, y: np.ndarray | None, batch_size: int, shuffle: bool = Fa
         batch_size: Examples per batch.
         shuffle: Reshuffle the examples every epoch (training only).
         seed: Shuffle seed, so a trial's order is reproducible.
+        cache: Keep the converted examples in memory after the first epoch.
+        prefetch: Prepare the next batches while the model trains on this one.
     """
     import tensorflow as tf
 
     features = {k: _tensor(v) for k, v in x.items()} if isinstance(x, dict) else _tensor(x)
     data = tf.data.Dataset.from_tensor_slices(features if y is None else (features, _tensor(y)))
-    data = data.cache()
+    data = data.cache() if cache else data
     if shuffle:
         size = len(y) if y is not None else len(next(iter(x.values())) if isinstance(x, dict) else x)
         data = data.shuffle(size, seed=seed, reshuffle_each_iteration=True)
-    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    data = data.batch(batch_size)
+    return data.prefetch(tf.data.AUTOTUNE) if prefetch else data
