@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from automl.data import arrays, images, tables, tfds_source  # noqa: F401 - importing registers the sources
+from automl.data import arrays, images, tables, tfds_source, timeseries  # noqa: F401 - registers the sources
 from automl.data.bundle import DataBundle
 from automl.data.sources import RawData, get, register
-from automl.data.splits import split_three, split_two, take
+from automl.data.splits import split_in_order, split_three, split_two, take
 from automl.errors import DataError
 from automl.spec import LoadedCard
 
@@ -25,7 +25,9 @@ def load_dataset(loaded: LoadedCard) -> DataBundle:
     if input_kind != raw.input_kind:
         raise DataError(f"{loaded.path}: input: expected {raw.input_kind!r} for this data, received {input_kind!r}")
     classify = task != "regression"
-    if raw.x_test is None:
+    if raw.ordered:
+        parts = tuple(p for rows in split_in_order(len(raw.y), card.splits) for p in (take(raw.x, rows), raw.y[rows]))
+    elif raw.x_test is None:
         parts = split_three(raw.x, raw.y, card.splits, classify)
     else:  # the source's own test split; validation comes out of the rest
         train, val = split_two(raw.y, card.splits, classify)

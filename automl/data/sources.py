@@ -24,6 +24,7 @@ class RawData:
     class_names: list[str]
     x_test: np.ndarray | None = None  # the source's own test split, when it has one
     y_test: np.ndarray | None = None
+    ordered: bool = False  # examples follow time: split in order, never at random
 
 
 Source = Callable[[LoadedCard], RawData]

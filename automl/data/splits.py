@@ -45,6 +45,13 @@ def split_indices(y: np.ndarray, splits: Splits, classify: bool) -> tuple[np.nda
     return train, val, test
 
 
+def split_in_order(n: int, splits: Splits) -> tuple[np.ndarray, ...]:
+    """Row indices of train, validation and test parts taken in order (the test part last)."""
+    n_test, n_val = max(1, round(n * splits.test)), max(1, round(n * splits.validation))
+    rows = np.arange(n)
+    return rows[:n - n_test - n_val], rows[n - n_test - n_val:n - n_test], rows[n - n_test:]
+
+
 def split_three(x: Any, y: np.ndarray, splits: Splits, classify: bool) -> tuple:
     """Splits inputs and targets into ``(x_train, y_train, x_val, y_val, x_test, y_test)``."""
     parts = []

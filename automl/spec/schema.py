@@ -131,6 +131,24 @@ class TableOptions(Strict):
     drop: list[str] = []
 
 
+class TimeSeriesOptions(Strict):
+    """Options of a CSV of one or more series, cut into windows.
+
+    Each example is ``input_length`` consecutive rows of the value columns. With
+    ``label``, the example is classified by that column at the window's last row;
+    otherwise ``target`` is forecast ``horizon`` rows after the window.
+    """
+
+    path: str
+    columns: list[str] = []  # default: every numeric column but the time, target-only and label ones
+    time_column: str | None = None
+    target: str | None = None
+    label: str | None = None
+    input_length: int = Field(24, ge=2, le=10000)
+    horizon: int = Field(1, ge=1, le=10000)
+    stride: int = Field(1, ge=1)
+
+
 class NpzOptions(Strict):
     """Options of a NumPy ``.npz`` file holding ``x`` and ``y`` (and maybe ``x_test``, ``y_test``)."""
 
@@ -158,7 +176,7 @@ class TfdsOptions(Strict):
 # Source name -> schema of its `options` section.
 SOURCE_OPTIONS: dict[str, type[Strict]] = {
     "sklearn": SklearnOptions, "csv": TableOptions, "parquet": TableOptions,
-    "npz": NpzOptions, "image_dir": ImageDirOptions, "tfds": TfdsOptions,
+    "npz": NpzOptions, "image_dir": ImageDirOptions, "tfds": TfdsOptions, "timeseries": TimeSeriesOptions,
 }
 
 

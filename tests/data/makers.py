@@ -53,3 +53,15 @@ def arrays_npz(folder: Path, n: int = 200, with_test: bool = False) -> Path:
     extra = {"x_test": x[:40] * 1.01, "y_test": y[:40]} if with_test else {}
     np.savez(path, x=x, y=y, **extra)
     return path
+
+
+def series_csv(folder: Path, n: int = 400) -> Path:
+    """Two series (a noisy sine and a lagged copy) and a regime label, with a time column."""
+    rng = np.random.default_rng(4)
+    t = np.arange(n)
+    sine = np.sin(t / 8.0) + rng.normal(0, 0.05, n)
+    frame = pd.DataFrame({"time": t[::-1], "load": sine[::-1], "temp": np.roll(sine, 3)[::-1],
+                          "regime": np.where(sine > 0, "high", "low")[::-1]})
+    path = folder / "series.csv"
+    frame.to_csv(path, index=False)  # written newest first: the source sorts by time
+    return path

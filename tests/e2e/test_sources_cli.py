@@ -11,7 +11,7 @@ import pytest
 from automl.data import load_dataset
 from automl.spec import card_for_path
 from tests.conftest import run_cli
-from tests.data.makers import arrays_npz, customers_csv, reviews_csv, shapes_folder
+from tests.data.makers import arrays_npz, customers_csv, reviews_csv, series_csv, shapes_folder
 
 pytestmark = pytest.mark.slow
 
@@ -33,6 +33,13 @@ CASES = {
     "image_folder": (shapes_folder, None, "auto_image"),
     "npz": (arrays_npz, None, "auto_tabular"),
     "text_csv": (reviews_csv, None, "auto_text"),
+    "timeseries": (series_csv, None, "auto_sequence"),
+}
+# Sources that need a card (a column's role cannot be told from the file alone).
+CARDS = {
+    "text_csv": "name: reviews\nsource: csv\noptions: {path: reviews.csv, target: positive, text: review}\n",
+    "timeseries": "name: series\nsource: timeseries\noptions: {path: series.csv, time_column: time, "
+                  "columns: [load, temp], target: load, input_length: 12}\n",
 }
 
 
@@ -42,9 +49,9 @@ def test_search_on_new_data_exports_a_raw_input_model(tmp_path, kind):
 
     make, target, space = CASES[kind]
     path = make(tmp_path)
-    if kind == "text_csv":
-        card = tmp_path / "reviews.yaml"
-        card.write_text("name: reviews\nsource: csv\noptions: {path: reviews.csv, target: positive, text: review}\n")
+    card = tmp_path / "card.yaml"
+    if kind in CARDS:
+        card.write_text(CARDS[kind])
         args = ["--dataset", str(card)]
     else:
         args = ["--data", str(path)] + (["--target", target] if target else [])
@@ -55,11 +62,9 @@ def test_search_on_new_data_exports_a_raw_input_model(tmp_path, kind):
 
     folder = next(p for p in (tmp_path / "exports").glob("*/*"))
     card_json = json.loads((folder / "model_card.json").read_text())
-    data = load_dataset(card_for_path(str(path), target)) if kind != "text_csv" else None
-    if data is None:
-        from automl.spec import load_card
+    from automl.spec import load_card
 
-        data = load_dataset(load_card(str(tmp_path / "reviews.yaml")))
+    data = load_dataset(load_card(str(card)) if kind in CARDS else card_for_path(str(path), target))
     (tmp_path / "x.pkl").write_bytes(pickle.dumps(data.x_test))
     (tmp_path / "reload.py").write_text(RELOAD)
     reload = subprocess.run([sys.executable, str(tmp_path / "reload.py"), str(folder / "saved_model"),
