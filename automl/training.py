@@ -64,7 +64,7 @@ class FailOnNonFinite(keras.callbacks.Callback):
 def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
         objective: tuple[str, str], callbacks: list | None = None, epochs: int | None = None,
         initial_epoch: int = 0, targets: Callable[[np.ndarray], np.ndarray] | None = None,
-        seed: int = 0) -> FitResult:
+        seed: int = 0, augment: Callable | None = None) -> FitResult:
     """Trains ``model`` on the train split, early-stopping on the validation objective.
 
     Args:
@@ -78,6 +78,7 @@ def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
         initial_epoch: Epoch to start counting from (Hyperband continuations).
         targets: Turns labels into what the loss wants (e.g. one-hot); identity by default.
         seed: Seed of the per-epoch shuffle.
+        augment: Training-batch augmentation (never applied to validation data).
 
     Returns:
         The history and the best epoch; the model holds the best epoch's weights.
@@ -88,7 +89,8 @@ def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
         monitor=watch, mode=watch_mode, patience=train.early_stopping.patience,
         min_delta=train.early_stopping.min_delta, restore_best_weights=train.early_stopping.restore_best_weights)
     targets = targets or (lambda y: y)
-    train_data = to_dataset(data.x_train, targets(data.y_train), batch_size, shuffle=True, seed=seed)
+    train_data = to_dataset(data.x_train, targets(data.y_train), batch_size, shuffle=True, seed=seed,
+                            augment=augment)
     val_data = to_dataset(data.x_val, targets(data.y_val), max(batch_size, 256))
     started = time.perf_counter()
     history = model.fit(train_data, validation_data=val_data, epochs=epochs or train.epochs,

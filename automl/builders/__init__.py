@@ -5,14 +5,15 @@ from __future__ import annotations
 import keras
 
 from automl.builders import autoencoder, cnn, mlp, rnn, transformer  # noqa: F401 - registers families
+from automl.builders.augment import augmenter
 from automl.builders.base import FAMILIES, InputSpec, register
 from automl.builders.compile import compile_model, default_objective, head, prepare_targets, schedule_callbacks
 
 
 def family_values(values: dict) -> dict:
-    """The trial's values for its family: ``cnn.filters`` -> ``filters`` (training keys kept)."""
+    """The trial's values for its family: ``cnn.filters`` -> ``filters`` (training and augment keys kept)."""
     prefix = f"{values['family']}."
-    own = {k: v for k, v in values.items() if "." not in k}
+    own = {k: v for k, v in values.items() if "." not in k or k.startswith("augment.")}
     own.update({k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix)})
     return own
 
@@ -65,5 +66,5 @@ def _column_inputs(spec: InputSpec) -> tuple:
     return inputs, joined
 
 
-__all__ = ["FAMILIES", "InputSpec", "build_model", "default_objective", "family_values", "prepare_targets",
+__all__ = ["FAMILIES", "InputSpec", "augmenter", "build_model", "default_objective", "family_values", "prepare_targets",
            "register", "schedule_callbacks"]

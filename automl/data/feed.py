@@ -16,7 +16,7 @@ def _tensor(array: np.ndarray) -> Any:
 
 
 def to_dataset(x: Any, y: np.ndarray | None, batch_size: int, shuffle: bool = False, seed: int = 0,
-               cache: bool = True, prefetch: bool = True) -> Any:
+               cache: bool = True, prefetch: bool = True, augment: Any = None) -> Any:
     """A batched `tf.data.Dataset` over arrays, or dicts of named columns (strings included).
 
     Args:
@@ -27,6 +27,7 @@ def to_dataset(x: Any, y: np.ndarray | None, batch_size: int, shuffle: bool = Fa
         seed: Shuffle seed, so a trial's order is reproducible.
         cache: Keep the converted examples in memory after the first epoch.
         prefetch: Prepare the next batches while the model trains on this one.
+        augment: A function applied to each batch of inputs (training only), or None.
     """
     import tensorflow as tf
 
@@ -37,4 +38,6 @@ def to_dataset(x: Any, y: np.ndarray | None, batch_size: int, shuffle: bool = Fa
         size = len(y) if y is not None else len(next(iter(x.values())) if isinstance(x, dict) else x)
         data = data.shuffle(size, seed=seed, reshuffle_each_iteration=True)
     data = data.batch(batch_size)
+    if augment is not None:
+        data = data.map(lambda x, y: (augment(x), y), num_parallel_calls=tf.data.AUTOTUNE)
     return data.prefetch(tf.data.AUTOTUNE) if prefetch else data

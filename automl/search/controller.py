@@ -15,7 +15,7 @@ from typing import Any
 import keras
 import keras_tuner as kt
 
-from automl.builders import InputSpec, build_model, family_values, prepare_targets, schedule_callbacks
+from automl.builders import InputSpec, augmenter, build_model, family_values, prepare_targets, schedule_callbacks
 from automl.data import DataBundle
 from automl.errors import SearchError
 from automl.search.progress import Progress
@@ -88,7 +88,7 @@ class SearchController(kt.Tuner):
                          [EpochLogger(self.tracker, trial.trial_id), *schedule_callbacks(own)],
                          epochs=values.get("tuner/epochs"), initial_epoch=initial,
                          targets=lambda y: prepare_targets(own, self.spec, y),
-                         seed=self.seed * 100_003 + int(trial.trial_id))
+                         seed=self.seed * 100_003 + int(trial.trial_id), augment=augmenter(own, self.spec))
             model.save_weights(self._file(trial.trial_id, WEIGHTS))
             params = model.count_params()
         except Exception as err:  # noqa: BLE001 - a failed trial must never end the search

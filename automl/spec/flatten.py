@@ -41,6 +41,7 @@ def flatten(space: LoadedSpace) -> list[Flat]:
         base = (("family", (family,)),) if multi else ()
         section = ("model", family) if space.prefixed else ("model",)
         flats += _model_flats(model, prefix, base, section)
+    flats += [Flat(f"augment.{k}", p, loc=("augment", k)) for k, p in model_params(space.spec.augment).items()]
     flats += _conditional(flats, {k: getattr(space.spec.train, k) for k in TRAIN_KEYS}, Train.when, "")
     return flats
 

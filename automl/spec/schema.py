@@ -78,6 +78,21 @@ class Train(Strict):
     early_stopping: EarlyStopping = EarlyStopping()
 
 
+class Augment(Strict):
+    """Training-time augmentation; never part of the exported model.
+
+    Image keys apply to image inputs; ``noise`` (Gaussian, in units of each
+    feature's standard deviation) to sequences and numeric arrays.
+    """
+
+    flip: P(str, allowed=("none", "horizontal", "vertical", "horizontal_and_vertical")) = Fixed("none")
+    rotation: P(float, ge=0.0, le=0.5) = Fixed(0.0)
+    zoom: P(float, ge=0.0, le=0.5) = Fixed(0.0)
+    translation: P(float, ge=0.0, le=0.5) = Fixed(0.0)
+    contrast: P(float, ge=0.0, le=0.9) = Fixed(0.0)
+    noise: P(float, ge=0.0, le=5.0) = Fixed(0.0)
+
+
 class Search(Strict):
     """How the search runs; every field but initial_points can be overridden from the CLI."""
 
@@ -97,6 +112,7 @@ class SearchSpace(Strict):
     extends: str | None = None
     family: P(str, allowed=tuple(FAMILY_MODELS))
     model: dict[str, Any] = {}
+    augment: Augment = Augment()
     train: Train = Train()
     search: Search = Search()
 

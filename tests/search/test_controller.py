@@ -133,3 +133,16 @@ def test_resume_runs_only_the_missing_trials(tmp_path, digits):
     again.search()
     assert [t for t, _ in recorder.started] == ["2", "3"]
     assert statuses(again) == ["COMPLETED"] * 4
+
+
+def test_a_trial_trains_through_image_augmentation(tmp_path, digits):
+    hp = kt.HyperParameters()
+    for name, value in {"family": "cnn", "blocks": 1, "filters": 8, "kernel_size": 3, "activation": "relu",
+                        "dropout": 0.0, "norm": "none", "separable": False, "residual": False, "pooling": "max",
+                        "head": "flatten", "dense_units": 16, "optimizer": "adam", "learning_rate": 3e-3,
+                        "batch_size": 64, "augment.translation": 0.1, "augment.rotation": 0.05}.items():
+        hp.Fixed(name, value)
+    c = controller(tmp_path, digits, hp, trials=1)
+    c.search()
+    assert statuses(c) == ["COMPLETED"]
+    assert c.oracle.get_best_trials(1)[0].score > 0.5
