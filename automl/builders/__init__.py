@@ -35,7 +35,7 @@ def build_model(values: dict, spec: InputSpec, epochs: int = 20) -> keras.Model:
         raise ValueError(f"family: expected autoencoder for a reconstruction task and the reverse, "
                          f"received family {v['family']!r} for a {spec.task} task")
     inputs, x = _inputs(spec)
-    model = keras.Model(inputs, head(body(x, v, spec), spec, inputs), name=f"{v['family']}_candidate")
+    model = keras.Model(inputs, head(body(x, v, spec.for_body()), spec, inputs), name=f"{v['family']}_candidate")
     compile_model(model, v, spec, epochs)
     return model
 
@@ -43,6 +43,10 @@ def build_model(values: dict, spec: InputSpec, epochs: int = 20) -> keras.Model:
 def _inputs(spec: InputSpec) -> tuple:
     if spec.columns:
         return _column_inputs(spec)
+    if spec.kind == "audio":
+        from automl.builders.audio import audio_inputs
+
+        return audio_inputs(spec)
     if spec.kind == "text":
         inputs = keras.Input(shape=(), dtype="string", name="text")
         return inputs, inputs

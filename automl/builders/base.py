@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -60,6 +60,13 @@ class InputSpec:
     n_train: int = 1000
     texts: np.ndarray | None = None
     columns: tuple[ColumnSpec, ...] = ()
+    sampling_rate: int = 16000  # audio only
+    num_mel_bins: int = 40  # audio only
+    image_shape: tuple[int, ...] = ()  # audio only: the log-mel image the families see
+
+    def for_body(self) -> "InputSpec":
+        """What the family sees: audio arrives as a one-channel log-mel image."""
+        return replace(self, kind="image", shape=self.image_shape) if self.kind == "audio" else self
 
     @classmethod
     def from_bundle(cls, data: DataBundle) -> "InputSpec":
@@ -71,6 +78,13 @@ class InputSpec:
             columns = tuple(ColumnSpec.from_values(n, data.x_train[n]) for n in data.columns)
             return cls((sum(c.width for c in columns),), "tabular", data.task, outputs, n_train=len(data.y_train),
                        columns=columns)
+        if data.input_kind == "audio":
+            from automl.builders.audio import statistics
+
+            rate, bins = data.extras["sampling_rate"], data.extras["num_mel_bins"]
+            mean, variance, image = statistics(data.x_train, rate, bins)
+            return cls(data.input_shape, "audio", data.task, outputs, mean, variance, len(data.y_train),
+                       sampling_rate=rate, num_mel_bins=bins, image_shape=tuple(image))
         if data.input_kind == "text":
             return cls(data.input_shape, "text", data.task, outputs, n_train=len(data.x_train),
                        texts=data.x_train)

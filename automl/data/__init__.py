@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from automl.data import arrays, images, tables, tfds_source, timeseries  # noqa: F401 - registers the sources
+from automl.data import arrays, audio, images, tables, tfds_source, timeseries  # noqa: F401 - registers sources
 from automl.data.bundle import DataBundle
 from automl.data.sources import RawData, get, register
 from automl.data.splits import split_in_order, split_three, split_two, take
@@ -32,7 +32,7 @@ def load_dataset(loaded: LoadedCard) -> DataBundle:
     else:  # the source's own test split; validation comes out of the rest
         train, val = split_two(raw.y, card.splits, classify)
         parts = (take(raw.x, train), raw.y[train], take(raw.x, val), raw.y[val], raw.x_test, raw.y_test)
-    return DataBundle(card.name, task, input_kind, *parts, class_names=raw.class_names)
+    return DataBundle(card.name, task, input_kind, *parts, class_names=raw.class_names, extras=raw.extras)
 
 
 __all__ = ["DataBundle", "RawData", "load_dataset", "register"]

@@ -33,6 +33,7 @@ class DataBundle:
     x_test: np.ndarray
     y_test: np.ndarray
     class_names: list[str] = field(default_factory=list)
+    extras: dict = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str] | None:

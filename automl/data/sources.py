@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -25,6 +25,7 @@ class RawData:
     x_test: np.ndarray | None = None  # the source's own test split, when it has one
     y_test: np.ndarray | None = None
     ordered: bool = False  # examples follow time: split in order, never at random
+    extras: dict = field(default_factory=dict)  # what the model must know (e.g. an audio sampling rate)
 
 
 Source = Callable[[LoadedCard], RawData]

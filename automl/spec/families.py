@@ -16,7 +16,7 @@ from automl.spec.params import Domain, Fixed, parse_param
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "selu", "swish")
 INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_normal")
 NORMS = ("none", "batch", "layer")
-INPUT_KINDS = ("tabular", "image", "sequence", "text")
+INPUT_KINDS = ("tabular", "image", "sequence", "text", "audio")
 
 
 def P(kind: type, per_layer: bool = False, **bounds: Any) -> Any:  # noqa: N802 - a type in field lists
@@ -48,7 +48,7 @@ class FamilyModel(Strict):
 class MlpModel(FamilyModel):
     """Feed-forward: dense layers (images and sequences are flattened first)."""
 
-    inputs: ClassVar[tuple[str, ...]] = ("tabular", "image", "sequence")
+    inputs: ClassVar[tuple[str, ...]] = ("tabular", "image", "sequence", "audio")
     layers: P(int, ge=1, le=16) = Fixed(2)
     units: P(int, per_layer=True, ge=1, le=8192) = Fixed(128)
 
@@ -57,7 +57,7 @@ class CnnModel(FamilyModel):
     """Conv blocks (filters double per block unless given per layer), then a dense head."""
 
     depth: ClassVar[str] = "blocks"
-    inputs: ClassVar[tuple[str, ...]] = ("image",)
+    inputs: ClassVar[tuple[str, ...]] = ("image", "audio")
     blocks: P(int, ge=1, le=8) = Fixed(2)
     filters: P(int, per_layer=True, ge=1, le=1024) = Fixed(32)
     kernel_size: P(int, per_layer=True, ge=1, le=11) = Fixed(3)
@@ -86,7 +86,7 @@ class TransformerModel(FamilyModel):
     """Encoder blocks over a sequence, text tokens, image patches (ViT-style) or features (one token each)."""
 
     depth: ClassVar[str] = "blocks"
-    inputs: ClassVar[tuple[str, ...]] = ("sequence", "text", "image", "tabular")
+    inputs: ClassVar[tuple[str, ...]] = ("sequence", "text", "image", "tabular", "audio")
     blocks: P(int, ge=1, le=12) = Fixed(2)
     heads: P(int, ge=1, le=32) = Fixed(4)
     key_dim: P(int, ge=2, le=512) = Fixed(16)

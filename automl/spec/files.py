@@ -220,7 +220,8 @@ def card_for_path(path: str, target: str | None) -> LoadedCard:
     """
     given = Path(path).expanduser().resolve()
     if given.is_dir():
-        source, options = "image_dir", {"path": str(given)}
+        audio = any(given.glob("*/*.wav"))
+        source, options = ("audio_dir" if audio else "image_dir"), {"path": str(given)}
     elif given.suffix.lower() in (".csv", ".parquet"):
         if not target:
             raise SpecError(f"--target: expected the column to predict in {path}, received nothing")

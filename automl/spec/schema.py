@@ -165,6 +165,14 @@ class TimeSeriesOptions(Strict):
     stride: int = Field(1, ge=1)
 
 
+class AudioDirOptions(Strict):
+    """Options of a folder of WAV files, one subfolder per class, all at one sampling rate."""
+
+    path: str
+    duration: float = Field(1.0, gt=0.0, le=60.0)  # seconds: shorter clips are padded, longer ones cut
+    num_mel_bins: int = Field(40, ge=8, le=256)
+
+
 class NpzOptions(Strict):
     """Options of a NumPy ``.npz`` file holding ``x`` and ``y`` (and maybe ``x_test``, ``y_test``)."""
 
@@ -193,6 +201,7 @@ class TfdsOptions(Strict):
 SOURCE_OPTIONS: dict[str, type[Strict]] = {
     "sklearn": SklearnOptions, "csv": TableOptions, "parquet": TableOptions,
     "npz": NpzOptions, "image_dir": ImageDirOptions, "tfds": TfdsOptions, "timeseries": TimeSeriesOptions,
+    "audio_dir": AudioDirOptions,
 }
 
 

@@ -8,7 +8,7 @@ from automl.builders import InputSpec
 TEXTS = np.array(["the cat sat on the mat", "a dog ran far away", "cats and dogs play",
                   "stock prices fell today", "markets rose on good news", "rain is expected"] * 4,
                  dtype=object)
-SHAPES = {"tabular": (6,), "image": (8, 8, 1), "sequence": (10, 3), "text": ()}
+SHAPES = {"tabular": (6,), "image": (8, 8, 1), "sequence": (10, 3), "text": (), "audio": (2000,)}
 OUTPUTS = {"multiclass": 3, "binary": 1, "multilabel": 4, "regression": 1, "reconstruction": 1}
 
 
@@ -16,6 +16,9 @@ def make_spec(kind: str, task: str = "multiclass") -> InputSpec:
     """An InputSpec of one input kind and task, with unit statistics."""
     if kind == "text":
         return InputSpec((), "text", task, OUTPUTS[task], n_train=len(TEXTS), texts=TEXTS)
+    if kind == "audio":  # 0.25 s at 8 kHz -> a 26 x 16 log-mel image
+        return InputSpec((2000,), "audio", task, OUTPUTS[task], np.zeros(1, "float32"), np.ones(1, "float32"),
+                         n_train=24, sampling_rate=8000, num_mel_bins=16, image_shape=(26, 16, 1))
     channels = SHAPES[kind][-1]
     return InputSpec(SHAPES[kind], kind, task, OUTPUTS[task], np.zeros(channels, "float32"),
                      np.ones(channels, "float32"), n_train=24)

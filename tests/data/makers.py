@@ -65,3 +65,18 @@ def series_csv(folder: Path, n: int = 400) -> Path:
     path = folder / "series.csv"
     frame.to_csv(path, index=False)  # written newest first: the source sorts by time
     return path
+
+
+def tones_folder(folder: Path, per_class: int = 16, rate: int = 8000, seconds: float = 0.25) -> Path:
+    """WAV files in two class folders: a low tone (300 Hz) or a high one (2 kHz), with noise."""
+    from scipy.io import wavfile
+
+    rng = np.random.default_rng(5)
+    root = folder / "tones"
+    t = np.arange(int(rate * seconds)) / rate
+    for label, freq in (("low", 300.0), ("high", 2000.0)):
+        (root / label).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            wave = 0.5 * np.sin(2 * np.pi * freq * (1 + rng.normal(0, 0.02)) * t) + rng.normal(0, 0.05, len(t))
+            wavfile.write(root / label / f"{i}.wav", rate, (wave * 32767).astype("int16"))
+    return root

@@ -11,7 +11,7 @@ import pytest
 from automl.data import load_dataset
 from automl.spec import card_for_path
 from tests.conftest import run_cli
-from tests.data.makers import arrays_npz, customers_csv, reviews_csv, series_csv, shapes_folder
+from tests.data.makers import arrays_npz, customers_csv, reviews_csv, series_csv, shapes_folder, tones_folder
 
 pytestmark = pytest.mark.slow
 
@@ -34,6 +34,7 @@ CASES = {
     "npz": (arrays_npz, None, "auto_tabular"),
     "text_csv": (reviews_csv, None, "auto_text"),
     "timeseries": (series_csv, None, "auto_sequence"),
+    "audio_folder": (tones_folder, None, "auto_audio"),
 }
 # Sources that need a card (a column's role cannot be told from the file alone).
 CARDS = {
