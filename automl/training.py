@@ -95,6 +95,7 @@ def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
     started = time.perf_counter()
     history = model.fit(train_data, validation_data=val_data, epochs=epochs or train.epochs,
                         initial_epoch=initial_epoch, callbacks=[FailOnNonFinite(), stop, *(callbacks or [])],
+                        class_weight=data.class_weights(),
                         shuffle=False, verbose=0)  # the dataset reshuffles itself each epoch
     seconds = time.perf_counter() - started
     values = {k: [float(x) for x in v] for k, v in history.history.items()}

@@ -32,7 +32,8 @@ def load_dataset(loaded: LoadedCard) -> DataBundle:
     else:  # the source's own test split; validation comes out of the rest
         train, val = split_two(raw.y, card.splits, classify)
         parts = (take(raw.x, train), raw.y[train], take(raw.x, val), raw.y[val], raw.x_test, raw.y_test)
-    return DataBundle(card.name, task, input_kind, *parts, class_names=raw.class_names, extras=raw.extras)
+    return DataBundle(card.name, task, input_kind, *parts, class_names=raw.class_names, extras=raw.extras,
+                      balance=card.class_weight == "balanced")
 
 
 __all__ = ["DataBundle", "RawData", "load_dataset", "register"]

@@ -34,6 +34,16 @@ class DataBundle:
     y_test: np.ndarray
     class_names: list[str] = field(default_factory=list)
     extras: dict = field(default_factory=dict)
+    balance: bool = False
+
+    def class_weights(self) -> dict[int, float] | None:
+        """Per-class loss weights inversely proportional to class frequency, when the card asks."""
+        if not self.balance or self.task not in ("binary", "multiclass"):
+            return None
+        counts = np.bincount(self.y_train, minlength=max(self.num_classes, 2))
+        present = counts > 0
+        weights = np.where(present, len(self.y_train) / (present.sum() * np.maximum(counts, 1)), 0.0)
+        return {i: float(w) for i, w in enumerate(weights)}
 
     @property
     def columns(self) -> list[str] | None:

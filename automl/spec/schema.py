@@ -215,6 +215,7 @@ class DatasetCard(Strict):
     task: Literal[TASKS] | None = None
     input: Literal[INPUT_KINDS] | None = None
     splits: Splits = Splits()
+    class_weight: Literal["none", "balanced"] = "none"  # balanced: rare classes weigh more in the loss
 
 
 def model_params(model: Strict) -> dict[str, Param]:

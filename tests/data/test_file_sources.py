@@ -124,3 +124,26 @@ def test_npz_without_x(tmp_path):
 def test_ad_hoc_paths_need_what_they_need(tmp_path, path, target, words):
     with pytest.raises(SpecError, match=words):
         card_for_path(str(tmp_path / path), target)
+
+
+def test_balanced_class_weights(tmp_path, write_yaml):
+    rows = "\n".join(f"{i},{'rare' if i % 5 == 0 else 'common'}" for i in range(100))
+    (tmp_path / "skew.csv").write_text("a,y\n" + rows + "\n")
+    card = write_yaml("name: s\nsource: csv\noptions: {path: skew.csv, target: y}\nclass_weight: balanced\n", "s.yaml")
+    data = load_dataset(load_card(str(card)))
+    weights = data.class_weights()
+    common, rare = data.class_names.index("common"), data.class_names.index("rare")
+    assert weights[rare] == pytest.approx(4 * weights[common], rel=0.15)
+    plain = load_dataset(card_for_path(str(tmp_path / "skew.csv"), "y"))
+    assert plain.class_weights() is None
+
+
+def test_bad_data_from_the_cli_is_one_line_and_writes_nothing(tmp_path):
+    from tests.conftest import run_cli
+
+    (tmp_path / "one.csv").write_text("a,y\n1,x\n2,x\n3,x\n")
+    done = run_cli("search", "--data", "one.csv", "--target", "y", "--space", "auto", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'one.csv'}: column y: expected a target with at least 2 classes, received only ['x']"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.csv"]
