@@ -7,7 +7,7 @@ from tests.conftest import ROOT, run_cli
 
 @pytest.mark.parametrize("args, words", [
     (["search", "--dataset", "nope", "--space", "cnn"], "--dataset: expected one of: breast_cancer, cifar10, diabetes, digits"),
-    (["search", "--dataset", "digits", "--space", "nope"], "--space: expected one of: auto_image"),
+    (["search", "--dataset", "digits", "--space", "nope"], "--space: expected one of: auto_audio, auto_image"),
     (["search", "--dataset", "digits", "--space", "cnn", "--max-trials", "0"],
      "argument --max-trials: expected a positive integer, received '0'"),
     (["search", "--dataset", "digits", "--space", "cnn", "--epochs", "ten"],
@@ -38,7 +38,7 @@ def test_family_that_does_not_fit_the_data(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "error: search_spaces/cnn.yaml:5:9: family: expected families for tabular input "
-        "(family 'cnn' takes image), received 'cnn'"]
+        "(family 'cnn' takes image, audio), received 'cnn'"]
 
 
 def test_validate_against_a_dataset_checks_input_kind_and_task(write_yaml):
