@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from automl.data import arrays, audio, images, tables, tfds_source, timeseries  # noqa: F401 - registers sources
+from automl.data import arrays, audio, bundled, images, tables, tfds_source, timeseries  # noqa: F401 - registers
 from automl.data.bundle import DataBundle
 from automl.data.sources import RawData, get, register
 from automl.data.splits import split_in_order, split_three, split_two, take
