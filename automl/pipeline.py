@@ -6,7 +6,7 @@ import contextlib
 import io
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from automl.spec import (
     LoadedCard,
     LoadedSpace,
     card_for_path,
+    check_against_card,
     check_fits,
     check_task,
     effective_task,
@@ -61,7 +62,6 @@ class SearchResult:
     completed: int
     failed: int
     parent_run_id: str | None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -96,10 +96,8 @@ def load_inputs(opts: SearchOptions) -> tuple:
 
     card = load_card(opts.dataset) if opts.data is None else card_for_path(opts.data, opts.target)
     space = None if opts.space == "auto" else load_space(opts.space, opts.settings)
-    if space is not None and card.card.input:
-        check_fits(space, card.card.input)
-    if space is not None and card.card.task:
-        check_task(space, card.card.task)
+    if space is not None:
+        check_against_card(space, card.card)  # fail before a slow load (or a TFDS download)
     data = load_dataset(card)
     space = space or load_space(f"auto_{data.input_kind}", opts.settings)
     check_fits(space, data.input_kind)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import keras
@@ -47,7 +48,15 @@ def dense_unit(x: Any, units: int, v: dict) -> Any:
     return dropout(activation(x, v["activation"]), v["dropout"])
 
 
+# (id of the training texts, vocab_size) -> vocabulary. Fitting once per search and size
+# saves re-reading the corpus every trial; entries leave when their texts are freed, so a
+# later array that reuses the id never sees a stale vocabulary.
 _VOCABULARIES: dict[tuple, list[str]] = {}
+
+
+def _forget(texts_id: int) -> None:
+    for key in [k for k in _VOCABULARIES if k[0] == texts_id]:
+        del _VOCABULARIES[key]
 
 
 def text_tokens(x: Any, v: dict, spec: InputSpec) -> Any:
@@ -56,6 +65,8 @@ def text_tokens(x: Any, v: dict, spec: InputSpec) -> Any:
     if key not in _VOCABULARIES:
         fitter = keras.layers.TextVectorization(max_tokens=v["vocab_size"])
         fitter.adapt(np.asarray(spec.texts))
+        if not any(k[0] == key[0] for k in _VOCABULARIES):
+            weakref.finalize(spec.texts, _forget, key[0])
         _VOCABULARIES[key] = fitter.get_vocabulary()
     layer = keras.layers.TextVectorization(output_sequence_length=v["sequence_length"],
                                            vocabulary=_VOCABULARIES[key])

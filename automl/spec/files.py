@@ -121,8 +121,10 @@ def read_space(name_or_path: str, seen: tuple[Path, ...] = ()) -> Document:
     if base_path.resolve() in seen or base_path.resolve() == path.resolve():
         raise SpecError(f"{doc.where(('extends',))}: extends: expected no cycle, received {parent!r} again")
     base = read_space(str(base_path), seen + (path.resolve(),))
-    for key in ("name", "extends"):
-        base.data.pop(key, None) if isinstance(base.data, dict) else None
+    if isinstance(base.data, dict):
+        # The child is its own space: it keeps neither the base's name nor the base's parent.
+        base.data.pop("name", None)
+        base.data.pop("extends", None)
     return base.merge(doc)
 
 
@@ -236,6 +238,14 @@ def card_for_path(path: str, target: str | None) -> LoadedCard:
     return LoadedCard(Path("--data"), card, SOURCE_OPTIONS[source].model_validate(options))
 
 
+def check_against_card(space: LoadedSpace, card: DatasetCard) -> None:
+    """Checks a space against the input kind and task a card declares (what it leaves out is not checked)."""
+    if card.input:
+        check_fits(space, card.input)
+    if card.task:
+        check_task(space, card.task)
+
+
 def check_fits(space: LoadedSpace, input_kind: str) -> None:
     """Raises SpecError when a family of the space cannot take this input kind."""
     for family in space.families:
@@ -267,9 +277,7 @@ def validate_file(path: str, dataset: str | None = None) -> str:
     if "family" in doc.data or "extends" in doc.data:
         space = load_space(path)
         if dataset:
-            card = load_card(dataset).card
-            check_fits(space, card.input) if card.input else None
-            check_task(space, card.task) if card.task else None
+            check_against_card(space, load_card(dataset).card)
         return f"{path}: ok (search space {space.name!r}, families {', '.join(space.families)})"
     raise SpecError(f"{path}:1:1: expected a search space (with a 'family' key) or a dataset card "
                     f"(with a 'source' key), received neither")
