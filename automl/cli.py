@@ -1,4 +1,4 @@
-"""The `automl` command: search, validate. A user's mistake is one line and exit code 2."""
+"""The `automl` command: search, validate, ui, leaderboard. A user's mistake is one line and exit code 2."""
 
 from __future__ import annotations
 
@@ -39,6 +39,13 @@ _positive = _int_at_least(1, "a positive integer")
 _non_negative = _int_at_least(0, "an integer >= 0")
 
 
+def _port(text: str) -> int:
+    value = _int_at_least(1, "a port number from 1 to 65535")(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535, received {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     parser = _Parser(prog="automl", description="Keras AutoML: search, track in MLflow, export.")
@@ -65,6 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="pin a value of the space, e.g. --set model.filters=32 (repeatable)")
     search.add_argument("--fresh", action="store_true", help="start over instead of resuming")
     search.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
+    search.add_argument("--register", metavar="NAME", help="register the best model in MLflow's model registry")
+    ui = sub.add_parser("ui", help="start the MLflow UI on this project's store (127.0.0.1)")
+    ui.add_argument("--port", type=_port, default=5000, help="port to serve on (default: 5000)")
+    ui.add_argument("--tracking-uri", help=f"store to show (default: $MLFLOW_TRACKING_URI or {UI_URI})")
+    board = sub.add_parser("leaderboard", help="the trials of a search from MLflow, best first")
+    board.add_argument("--experiment", help="experiment name (default: the latest search's)")
+    board.add_argument("--top", type=_positive, default=10, help="rows to print (default: 10)")
+    board.add_argument("--csv", metavar="FILE", help="also write every trial and hyperparameter to FILE")
+    board.add_argument("--tracking-uri", help=f"store to read (default: $MLFLOW_TRACKING_URI or {UI_URI})")
     validate = sub.add_parser("validate", help="check search spaces and dataset cards (no TensorFlow)")
     validate.add_argument("files", nargs="+", help="YAML files to check")
     validate.add_argument("--dataset", help="also check that each space fits this dataset card's input and task")
@@ -110,7 +126,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         epochs=args.epochs, seed=args.seed, max_consecutive_failures=args.max_consecutive_failures,
         experiment=args.experiment, tracking_uri=args.tracking_uri, export_dir=args.export_dir,
         device=args.device, fresh=args.fresh, tracking=not args.no_tracking, settings=tuple(args.settings),
-        data=args.data, target=args.target)
+        data=args.data, target=args.target, register=args.register)
+    if args.register and args.no_tracking:
+        raise UsageError("--register: needs MLflow tracking, but --no-tracking was given")
     inputs = load_inputs(opts)  # bad names, files and data fail here, before TensorFlow loads
     _quiet_tensorflow(args.device)
     from automl.report import print_summary
@@ -140,7 +158,55 @@ def _quiet_tensorflow(device: str) -> None:
         os.close(devnull)
 
 
-COMMANDS = {"search": cmd_search, "validate": cmd_validate}
+def _store(args: argparse.Namespace) -> str:
+    return args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or UI_URI
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """Serves the MLflow UI on the store until Ctrl-C (a server URI is only printed)."""
+    from pathlib import Path
+
+    from automl.errors import TrackingError
+    from automl.tracking.server import start_server, stop, wait_ready
+
+    uri = _store(args)
+    if uri.startswith(("http://", "https://")):
+        print(f"MLflow UI: {uri} (served by that tracking server)")
+        return 0
+    if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).exists():
+        raise TrackingError(f"--tracking-uri: no MLflow store at {uri.removeprefix('sqlite:///')!r}; "
+                            f"run `automl search` first")
+    address = f"http://127.0.0.1:{args.port}"
+    server = start_server(uri, "127.0.0.1", args.port, Path("mlruns") / "artifacts")
+    print(f"starting the MLflow UI on {uri} ...", file=sys.stderr)
+    try:
+        wait_ready(server, address)
+        print(f"MLflow UI: {address} (Ctrl-C stops it)", flush=True)
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop(server)
+    return 0
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    """Prints a search's trials from MLflow; ``--csv`` writes all of them, every column."""
+    from automl.report import trials_table, write_csv
+    from automl.tracking.query import trial_table
+
+    table = trial_table(_store(args), args.experiment)
+    if args.csv:
+        write_csv(table.frame, args.csv)
+    from rich.console import Console
+
+    Console(width=None if sys.stdout.isatty() else 160, soft_wrap=True).print(trials_table(table, args.top))
+    if args.csv:
+        print(f"wrote {len(table.frame)} trials to {args.csv}")
+    return 0
+
+
+COMMANDS = {"search": cmd_search, "validate": cmd_validate, "ui": cmd_ui, "leaderboard": cmd_leaderboard}
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ class SearchOptions:
     settings: tuple[str, ...] = ()
     data: str | None = None
     target: str | None = None
+    register: str | None = None
 
 
 @dataclass
@@ -62,6 +63,7 @@ class SearchResult:
     completed: int
     failed: int
     parent_run_id: str | None
+    model_uri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,13 +109,15 @@ def load_inputs(opts: SearchOptions) -> tuple:
     return card, space, data
 
 
-def run_search(opts: SearchOptions, progress_stream: Any = None, inputs: tuple | None = None) -> SearchResult:
+def run_search(opts: SearchOptions, progress_stream: Any = None, inputs: tuple | None = None,
+               tracker: Any = None) -> SearchResult:
     """Runs (or resumes) a search and exports its best model.
 
     Args:
         opts: The command's options.
         progress_stream: Where progress lines go (standard error by default).
         inputs: What `load_inputs` returned, when the caller loaded them already.
+        tracker: A `Tracker` to use instead of the one ``opts`` names (benchmarks wrap one).
 
     Returns:
         The leaderboard, test score, export folder and tracking facts.
@@ -125,7 +129,7 @@ def run_search(opts: SearchOptions, progress_stream: Any = None, inputs: tuple |
     settings = resolve(space, opts)
     experiment = opts.experiment or f"{card.card.name}-{space.name}"
     _check_export_dir(Path(opts.export_dir))
-    tracker = _tracker(opts)
+    tracker = tracker or _tracker(opts)
     from automl.training import configure_devices  # TensorFlow loads from here on
 
     device = configure_devices(opts.device)
@@ -136,6 +140,7 @@ def run_search(opts: SearchOptions, progress_stream: Any = None, inputs: tuple |
         experiment, _run_params(card, space, settings, data, device), _texts(card, space, data),
         resume_run_id=state.parent_run_id)
     save_state(folder, state)
+    tracker.log_dataset(_dataset_record(card, data))
     controller = _controller(space, settings, data, tracker, progress, folder, opts.fresh)
     progress.say(f"search {experiment!r}: {settings.controller} controller, {settings.max_trials} trials, "
                  f"{data.name} ({len(data.y_train)} train / {len(data.y_val)} validation), device {device}")
@@ -202,11 +207,21 @@ def _closing(tracker):
     try:
         yield
     except AutoMLError:
-        tracker.end_search({}, {"status": "failed"}, "failed")
+        _end_quietly(tracker, "failed")
         raise
     except BaseException:
-        tracker.end_search({}, {"status": "killed"}, "killed")
+        _end_quietly(tracker, "killed")
         raise
+
+
+def _end_quietly(tracker, status: str) -> None:
+    """Closes the parent run; a store that fails now must not hide why the search stopped."""
+    from automl.errors import AutoMLError
+
+    try:
+        tracker.end_search({}, {"status": status}, status)
+    except AutoMLError:
+        pass
 
 
 def _check_export_dir(root: Path) -> None:
@@ -222,8 +237,11 @@ def _check_export_dir(root: Path) -> None:
 
 def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, settings: Settings,
             experiment: str, opts: SearchOptions) -> SearchResult:
-    from automl.errors import SearchError
+    import numpy as np
+
     from automl.builders import family_values, prepare_targets
+    from automl.data.splits import take
+    from automl.errors import SearchError
     from automl.export import export_model
 
     trials = list(controller.oracle.trials.values())
@@ -243,10 +261,14 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
                   "space": space.name, "best_trial": best.trial_id, "hyperparameters": best.hyperparameters.values,
                   objective: best.score, **test_metrics, "mlflow_run_id": tracker_run_id(tracker)}
     path = export_model(model, Path(opts.export_dir), experiment, model_card)
+    if tracker_run_id(tracker):
+        controller.progress.say("logging the best model to MLflow"
+                                + (f" and registering it as {opts.register!r}" if opts.register else ""))
+    model_uri = tracker.log_model(model, take(data.x_test, np.arange(min(5, len(data.y_test)))), opts.register)
     tracker.end_search({f"best_{objective}": best.score, **test_metrics},
                        {"best_trial": best.trial_id, "export_path": str(path), "status": "completed"}, "completed")
     return SearchResult(experiment, objective, board, test_metrics, path, tracker.describe(),
-                        len(completed), len(trials) - len(completed), tracker_run_id(tracker))
+                        len(completed), len(trials) - len(completed), tracker_run_id(tracker), model_uri)
 
 
 def leaderboard(controller, names: list[str], k: int) -> list[dict[str, Any]]:
@@ -279,9 +301,24 @@ def _run_params(card: LoadedCard, space: LoadedSpace, settings: Settings, data, 
 
     return {"dataset": card.card.name, "dataset_fingerprint": data.fingerprint(), "space": space.name,
             "families": ",".join(space.families), **asdict(settings), "device": device,
-            "objective": space.spec.search.objective or "default",
+            "objective": objective_of(space, data.task)[0], "objective_direction": objective_of(space, data.task)[1],
+            "initial_points": len(space.initial_points),
             "version_tensorflow": tf.__version__, "version_keras": keras.__version__,
             "version_keras_tuner": keras_tuner.__version__, "version_automl": automl.__version__}
+
+
+def _dataset_record(card: LoadedCard, data):
+    from automl.data.splits import take
+    from automl.tracking import DatasetRecord
+
+    import numpy as np
+
+    options = card.card.options
+    return DatasetRecord(name=card.card.name, digest=data.fingerprint(), source=card.card.source,
+                         location=str(options.get("path") or options.get("name") or options.get("dataset")
+                                      or card.card.name),
+                         example=take(data.x_train, np.arange(min(5, len(data.y_train)))),
+                         sizes={"train": len(data.y_train), "validation": len(data.y_val), "test": len(data.y_test)})
 
 
 def _texts(card: LoadedCard, space: LoadedSpace, data) -> dict[str, str]:

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from automl.pipeline import SearchResult
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from automl.tracking.query import TrialTable
+
+
+DEFAULT_STORE = "sqlite:///mlruns/mlflow.db"
 
 
 def _cell(value: Any) -> str:
@@ -35,7 +43,9 @@ def ui_command(tracking_uri: str) -> str:
     """The command that opens the MLflow UI on this search's store."""
     if tracking_uri.startswith(("http://", "https://")):
         return f"open {tracking_uri} in a browser"
-    return f"mlflow ui --backend-store-uri {tracking_uri} --host 127.0.0.1 --port 5000"
+    if tracking_uri == DEFAULT_STORE:
+        return "automl ui"
+    return f"automl ui --tracking-uri {tracking_uri}"
 
 
 def print_summary(result: SearchResult, console: Console | None = None) -> None:
@@ -51,4 +61,64 @@ def print_summary(result: SearchResult, console: Console | None = None) -> None:
         console.print("MLflow: tracking off (--no-tracking)")
         return
     console.print(f"MLflow: {result.tracking_uri} (parent run {result.parent_run_id})")
+    if result.model_uri:
+        console.print(f"MLflow model: {result.model_uri}")
     console.print(f"compare trials: {ui_command(result.tracking_uri)}")
+
+
+def trials_table(table: "TrialTable", top: int) -> Table:
+    """The stored trials of a search (``automl leaderboard``): best first, failures last."""
+    shown = table.frame.head(top)
+    title = (f"Leaderboard: {table.experiment} ({len(shown)} of {len(table.frame)} trials, "
+             f"{table.objective} {'higher' if table.direction == 'max' else 'lower'} is better)")
+    grid = Table(title=title)
+    for column in ("rank", "run", table.objective, "status", "family", "params", "epochs", "seconds"):
+        grid.add_column(column, justify="left" if column in ("run", "status", "family") else "right",
+                        no_wrap=True)
+    grid.add_column("hyperparameters", overflow="fold")
+    for rank, row in enumerate(shown.to_dict("records"), 1):
+        values = " ".join(f"{k}={_number(row[k])}" for k in table.varying if _present(row[k]))
+        grid.add_row(str(rank), row["run"], _cell(_plain(row[table.objective])), _cell(row["status"]),
+                     _cell(row["family"]), _cell(_plain(row["params"])), _cell(_plain(row["epochs"])),
+                     _cell(_plain(row["seconds"])), values)
+    return grid
+
+
+def _number(text: Any) -> str:
+    """A stored param (text) with long floats shortened: ``0.30000000000000004`` -> ``0.3``."""
+    try:
+        return f"{float(text):.4g}" if "." in str(text) or "e" in str(text) else str(text)
+    except ValueError:
+        return str(text)
+
+
+def _present(value: Any) -> bool:
+    return value is not None and str(value) not in ("nan", "None", "<NA>")
+
+
+def _plain(value: Any) -> Any:
+    """pandas' missing values as None, NumPy scalars as Python numbers."""
+    if not _present(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def write_csv(frame: "pd.DataFrame", path: str) -> None:
+    """Writes ``frame`` to ``path`` whole or not at all (a temporary file renamed into place).
+
+    Raises:
+        AutoMLError: The folder does not exist or cannot be written.
+    """
+    import os
+    from pathlib import Path
+
+    from automl.errors import AutoMLError
+
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.tmp")
+    try:
+        frame.to_csv(temporary, index=False)
+        os.replace(temporary, target)
+    except OSError as err:
+        temporary.unlink(missing_ok=True)
+        raise AutoMLError(f"--csv: cannot write {path!r}: {err.strerror}") from None

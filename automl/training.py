@@ -31,12 +31,14 @@ class FitResult:
         best_epoch: Index of the epoch whose weights the model holds.
         epochs_run: Epochs actually trained (early stopping may cut them).
         seconds: Wall time of the fit.
+        stopped_early: Early stopping ended the fit before its last epoch.
     """
 
     history: dict[str, list[float]] = field(default_factory=dict)
     best_epoch: int = 0
     epochs_run: int = 0
     seconds: float = 0.0
+    stopped_early: bool = False
 
     def at_best(self) -> dict[str, float]:
         """Every metric at the best epoch."""
@@ -106,7 +108,7 @@ def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
     best = series.index(max(series) if watch_mode == "max" else min(series))
     if not train.early_stopping.restore_best_weights:
         best = len(series) - 1  # the model holds the last epoch's weights
-    return FitResult(values, best, len(series), seconds)
+    return FitResult(values, best, len(series), seconds, stopped_early=stop.stopped_epoch > 0)
 
 
 def _monitor(train: Train, objective: tuple[str, str]) -> tuple[str, str]:

@@ -43,3 +43,14 @@ def test_without_restoring_the_model_keeps_the_last_epoch(digits):
     assert result.best_epoch == 2
     now = model.evaluate(digits.x_val, digits.y_val, verbose=0, return_dict=True)["accuracy"]
     assert now == pytest.approx(result.history["val_accuracy"][-1], abs=1e-6)
+
+
+def test_early_stopping_is_reported_when_it_ends_the_fit(digits):
+    # A learning rate of 0 leaves the weights (so the validation loss) unchanged: no epoch improves.
+    model = build_model({**VALUES, "learning_rate": 0.0}, InputSpec.from_bundle(digits))
+    train = Train(epochs=6, early_stopping=EarlyStopping(patience=1))
+    result = fit(model, digits, train, 64, ("val_accuracy", "max"))
+    assert result.stopped_early and result.epochs_run == 2
+    full = fit(build_model(VALUES, InputSpec.from_bundle(digits)), digits,
+               Train(epochs=2, early_stopping=EarlyStopping(patience=5)), 64, ("val_accuracy", "max"))
+    assert not full.stopped_early and full.epochs_run == 2

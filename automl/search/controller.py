@@ -17,7 +17,7 @@ import keras_tuner as kt
 
 from automl.builders import InputSpec, augmenter, build_model, family_values, prepare_targets, schedule_callbacks
 from automl.data import DataBundle
-from automl.errors import SearchError
+from automl.errors import AutoMLError, SearchError, TrackingError
 from automl.search.progress import Progress
 from automl.spec.schema import Train
 from automl.tracking import Tracker, TrialRecord
@@ -72,7 +72,7 @@ class SearchController(kt.Tuner):
         self.seed = seed
         self.objective_pair = (oracle.objective.name, oracle.objective.direction)
         self.reasons: dict[str, str] = {}
-        self.results: dict[str, tuple[FitResult, int]] = {}
+        self.results: dict[str, tuple[FitResult, int, str]] = {}
 
     # --- one trial -------------------------------------------------------------
 
@@ -90,17 +90,28 @@ class SearchController(kt.Tuner):
                          targets=lambda y: prepare_targets(own, self.spec, y),
                          seed=self.seed * 100_003 + int(trial.trial_id), augment=augmenter(own, self.spec))
             model.save_weights(self._file(trial.trial_id, WEIGHTS))
-            params = model.count_params()
+            params, summary = model.count_params(), _summary(model)
+        except TrackingError as err:  # the store is gone: stop the search, this trial reruns on resume
+            raise kt.errors.FatalError(str(err)) from err
         except Exception as err:  # noqa: BLE001 - a failed trial must never end the search
             self.reasons[trial.trial_id] = one_line(err)
             raise kt.errors.FailedTrialError(self.reasons[trial.trial_id]) from err
         finally:
             keras.backend.clear_session(free_memory=True)
-        self.results[trial.trial_id] = (result, params)
+        self.results[trial.trial_id] = (result, params, summary)
         facts = {"params": params, "epochs_run": result.epochs_run,
                  "best_epoch": result.best_epoch, "train_seconds": round(result.seconds, 3)}
         Path(self._file(trial.trial_id, FACTS)).write_text(json.dumps(facts))
         return result.at_best()
+
+    def search(self, *args: Any, **kwargs: Any) -> None:
+        """Runs trials until the oracle is done; our own fatal errors come out as themselves."""
+        try:
+            super().search(*args, **kwargs)
+        except kt.errors.FatalError as err:
+            if isinstance(err.__cause__, AutoMLError):
+                raise err.__cause__ from None
+            raise
 
     def _warm_start(self, model: keras.Model, values: dict) -> int:
         # Hyperband continues a trial from an earlier one's weights.
@@ -145,13 +156,14 @@ class SearchController(kt.Tuner):
             reason = self.reasons.get(trial.trial_id) or (trial.message or "unknown error").strip().splitlines()[-1]
             return TrialRecord(trial.trial_id, "failed", reason=reason,
                                tags={"family": trial.hyperparameters.values.get("family", "")})
-        result, params = self.results[trial.trial_id]
+        result, params, summary = self.results[trial.trial_id]
         return TrialRecord(
-            trial.trial_id, "completed", metrics=result.at_best(),
+            trial.trial_id, "stopped_early" if result.stopped_early else "completed", metrics=result.at_best(),
             tags={"family": trial.hyperparameters.values.get("family", ""), "parameter_count": params,
                   "epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
-                  "train_seconds": f"{result.seconds:.2f}",
-                  "objective": f"{result.at_best()[self.objective_pair[0]]:.6f}"})
+                  "stopped_early": str(result.stopped_early).lower(), "train_seconds": f"{result.seconds:.2f}",
+                  "objective": f"{result.at_best()[self.objective_pair[0]]:.6f}"},
+            texts={"model_summary.txt": summary})
 
     # --- results ---------------------------------------------------------------
 
@@ -181,8 +193,14 @@ def _fmt(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
+def _summary(model: keras.Model) -> str:
+    lines: list[str] = []
+    model.summary(print_fn=lambda line, **_: lines.append(line), line_length=110)
+    return "\n".join(lines)
+
+
 def _outcome(record: TrialRecord, objective: str) -> str:
-    if record.status != "completed":
+    if record.status == "failed":
         return f"FAILED ({record.reason})"
     return f"done: {objective}={record.metrics[objective]:.4f}, {record.tags['epochs_run']} epochs, " \
            f"{float(record.tags['train_seconds']):.1f}s"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -11,17 +12,40 @@ class TrialRecord:
 
     Attributes:
         trial_id: KerasTuner's trial id (``"03"``).
-        status: ``completed`` or ``failed``.
+        status: ``completed``, ``stopped_early`` or ``failed``.
         metrics: Final metrics (the objective among them) at the best epoch.
         tags: Extra facts: family, parameter count, epochs run, train seconds.
         reason: Why a failed trial failed, in one line.
+        texts: Small text artifacts by file name (the model summary).
     """
 
     trial_id: str
     status: str
     metrics: dict[str, float] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
+    texts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class DatasetRecord:
+    """The data a search learns from, as logged with the search.
+
+    Attributes:
+        name: The dataset card's name.
+        digest: A hash of all splits (`DataBundle.fingerprint`).
+        source: The card's source kind (``sklearn``, ``csv``, ``tfds``...).
+        location: A file or folder path, or the source's own name for the data.
+        example: A few raw input rows (an array, or a dict of column arrays).
+        sizes: Rows per split: ``{"train": ..., "validation": ..., "test": ...}``.
+    """
+
+    name: str
+    digest: str
+    source: str
+    location: str
+    example: Any
+    sizes: dict[str, int] = field(default_factory=dict)
 
 
 class Tracker:
@@ -32,6 +56,9 @@ class Tracker:
         """Opens (or reopens) the search's parent run; returns its id, if any."""
         return None
 
+    def log_dataset(self, dataset: DatasetRecord) -> None:
+        """Records the search's dataset on the parent run."""
+
     def start_trial(self, trial_id: str, params: dict) -> None:
         """Opens a trial's run and records its hyperparameters."""
 
@@ -39,7 +66,11 @@ class Tracker:
         """Records one epoch's metrics (step = epoch)."""
 
     def end_trial(self, record: TrialRecord) -> None:
-        """Closes a trial's run with its status, final metrics and tags."""
+        """Closes a trial's run with its status, final metrics, tags and artifacts."""
+
+    def log_model(self, model: Any, example: Any, register: str | None = None) -> str | None:
+        """Logs the best model on the parent run (optionally registered); returns its URI, if any."""
+        return None
 
     def end_search(self, metrics: dict[str, float], tags: dict[str, str], status: str) -> None:
         """Closes the parent run (``completed``, ``failed`` or ``killed``)."""

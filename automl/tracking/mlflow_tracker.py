@@ -1,21 +1,44 @@
 """MlflowTracker: a parent run per search, a nested run per trial.
 
-MLflow is imported here and nowhere else in the package.
+MLflow is imported in this package (`automl.tracking`) and nowhere else.
 """
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
+import functools
 import logging
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Callable
 
-from automl.errors import TrackingError
-from automl.tracking.base import Tracker, TrialRecord
+from automl.errors import AutoMLError, TrackingError
+from automl.tracking.base import DatasetRecord, Tracker, TrialRecord
 
 DEFAULT_URI = "sqlite:///mlruns/mlflow.db"
-STATUS = {"completed": "FINISHED", "failed": "FAILED", "killed": "KILLED"}
+STATUS = {"completed": "FINISHED", "stopped_early": "FINISHED", "failed": "FAILED", "killed": "KILLED"}
 TRIAL_TAG = "automl.trial_id"
+KIND_TAG = "automl.kind"
+
+
+def run_name(trial_id: str) -> str:
+    """A trial's run name: ``trial-0007``."""
+    return f"trial-{int(trial_id):04d}"
+
+
+def _store_errors(method: Callable) -> Callable:
+    """Turns any failure of the store (a server gone, a locked file) into one TrackingError line."""
+    @functools.wraps(method)
+    def guarded(self: "MlflowTracker", *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except AutoMLError:
+            raise
+        except Exception as err:  # noqa: BLE001 - MLflow raises many kinds; all mean "store unusable"
+            first = next((line for line in str(err).splitlines() if line.strip()), type(err).__name__)
+            raise TrackingError(f"MLflow store {self.uri!r} failed ({method.__name__}): {first[:300]}; "
+                                f"the search state is saved, run the same command again to resume") from None
+    return guarded
 
 
 class MlflowTracker(Tracker):
@@ -30,7 +53,6 @@ class MlflowTracker(Tracker):
 
         # MLflow's INFO lines about creating tables would interleave with progress.
         logging.getLogger("mlflow").setLevel(logging.WARNING)
-
         if uri.startswith("sqlite:///"):
             Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.uri = uri
@@ -42,6 +64,7 @@ class MlflowTracker(Tracker):
         self.experiment_id: str | None = None
         self.parent_id: str | None = None
         self.trial_runs: dict[str, str] = {}
+        self.histories: dict[str, dict[str, list[tuple[int, float]]]] = {}
 
     def describe(self) -> str:
         """The tracking URI."""
@@ -58,7 +81,7 @@ class MlflowTracker(Tracker):
                 self._close_stale_trials()
                 return resume_run_id
             run = self.client.create_run(self.experiment_id, run_name=f"search-{experiment}",
-                                         tags={"automl.kind": "search"})
+                                         tags={KIND_TAG: "search"})
         except Exception as err:  # any store failure is the user's URI or server
             raise TrackingError(f"--tracking-uri: cannot use MLflow store {self.uri!r}: "
                                 f"{str(err).splitlines()[0]}") from None
@@ -68,30 +91,46 @@ class MlflowTracker(Tracker):
             self.client.log_text(self.parent_id, text, name)
         return self.parent_id
 
+    @_store_errors
+    def log_dataset(self, dataset: DatasetRecord) -> None:
+        """``log_inputs`` on the parent run: the dataset's name, digest, source and schema."""
+        from automl.tracking.mlflow_model import dataset_input
+
+        self.client.log_inputs(self.parent_id, datasets=[dataset_input(dataset)])
+
+    @_store_errors
     def start_trial(self, trial_id: str, params: dict) -> None:
-        """Opens ``trial-<id>``; a leftover run of the same trial (killed earlier) is replaced."""
+        """Opens ``trial-0007``; a leftover run of the same trial (killed earlier) is replaced."""
         for old in self._trial_runs(f"tags.`{TRIAL_TAG}` = '{trial_id}'"):
             self.client.delete_run(old.info.run_id)
         run = self.client.create_run(
-            self.experiment_id, run_name=f"trial-{trial_id}",
+            self.experiment_id, run_name=run_name(trial_id),
             tags={"mlflow.parentRunId": self.parent_id, TRIAL_TAG: trial_id,
-                  "automl.kind": "trial", "status": "running"})
+                  KIND_TAG: "trial", "status": "running"})
         self.trial_runs[trial_id] = run.info.run_id
+        self.histories[trial_id] = defaultdict(list)
         self._log_params(run.info.run_id, params)
 
+    @_store_errors
     def log_epoch(self, trial_id: str, epoch: int, metrics: dict[str, float]) -> None:
-        """One batched call per epoch."""
+        """One batched call per epoch; the values are kept for the learning curve."""
         from mlflow.entities import Metric
 
         now = int(time.time() * 1000)
+        for name, value in metrics.items():
+            self.histories[trial_id][name].append((epoch, float(value)))
         batch = [Metric(k, float(v), now, epoch) for k, v in metrics.items()]
         self.client.log_batch(self.trial_runs[trial_id], metrics=batch)
 
+    @_store_errors
     def end_trial(self, record: TrialRecord) -> None:
-        """Sets the final metrics, the status tag and the run's terminal status."""
+        """Final metrics, tags and artifacts (summary, learning curve), then the terminal status."""
         from mlflow.entities import Metric, RunTag
 
+        from automl.tracking.curves import learning_curve
+
         run_id = self.trial_runs.pop(record.trial_id)
+        history = self.histories.pop(record.trial_id, {})
         now = int(time.time() * 1000)
         tags = {**record.tags, "status": record.status}
         if record.reason:
@@ -99,8 +138,23 @@ class MlflowTracker(Tracker):
         self.client.log_batch(
             run_id, metrics=[Metric(f"final_{k}", float(v), now, 0) for k, v in record.metrics.items()],
             tags=[RunTag(k, str(v)) for k, v in tags.items()])
+        for name, text in record.texts.items():
+            self.client.log_text(run_id, text, name)
+        if any(len(points) > 0 for points in history.values()):
+            self.client.log_figure(run_id, learning_curve(history, run_name(record.trial_id)),
+                                   "learning_curve.png")
         self.client.set_terminated(run_id, STATUS[record.status])
 
+    @_store_errors
+    def log_model(self, model: Any, example: Any, register: str | None = None) -> str:
+        """Logs the best model on the parent run with the Keras/TensorFlow flavour."""
+        from automl.tracking.mlflow_model import log_keras_model
+
+        uri = log_keras_model(self.uri, self.parent_id, model, example, register)
+        self.client.set_tag(self.parent_id, "model_uri", uri)
+        return uri
+
+    @_store_errors
     def end_search(self, metrics: dict[str, float], tags: dict[str, str], status: str) -> None:
         """Logs the search's results on the parent run and closes it."""
         from mlflow.entities import Metric, RunTag

@@ -38,7 +38,7 @@ def test_search_end_to_end_then_reload_the_export(tmp_path, tiny_cnn, digits):
     assert "trial 1/2" in done.stderr and "trial 2/2" in done.stderr and "best so far" in done.stderr
     out = done.stdout
     assert "Leaderboard: e2e" in out and "trials: 2 completed, 0 failed" in out
-    assert "mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db" in out
+    assert "compare trials: automl ui" in out
     runs = trial_runs(tmp_path, "e2e")
     assert len(runs) == 2 and all(r.info.status == "FINISHED" for r in runs)
 
@@ -83,7 +83,7 @@ def test_sigkill_mid_search_then_resume_runs_each_trial_once(tmp_path, tiny_cnn)
         proc.wait()
     before = {r.info.run_name: r.info.run_id for r in trial_runs(tmp_path, "killed")
               if r.info.status == "FINISHED"}
-    assert "trial-0" in before
+    assert "trial-0000" in before
 
     done = run_cli(*args, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -91,9 +91,9 @@ def test_sigkill_mid_search_then_resume_runs_each_trial_once(tmp_path, tiny_cnn)
     assert "(id 0)" not in done.stderr  # the completed trial is not run again
     runs = trial_runs(tmp_path, "killed")
     names = sorted(r.info.run_name for r in runs)
-    assert names == ["trial-0", "trial-1", "trial-2", "trial-3"]
+    assert names == ["trial-0000", "trial-0001", "trial-0002", "trial-0003"]
     assert all(r.info.status == "FINISHED" for r in runs)
-    assert {r.info.run_name: r.info.run_id for r in runs}["trial-0"] == before["trial-0"]
+    assert {r.info.run_name: r.info.run_id for r in runs}["trial-0000"] == before["trial-0000"]
     assert "trials: 4 completed, 0 failed" in done.stdout
 
 

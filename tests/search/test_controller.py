@@ -8,7 +8,7 @@ import pytest
 
 from automl.builders import register
 from automl.builders.base import FAMILIES
-from automl.errors import SearchError
+from automl.errors import SearchError, TrackingError
 from automl.search import OracleSettings, Progress, SearchController, make_oracle
 from automl.spec.schema import Train
 from automl.tracking import NullTracker, Tracker
@@ -75,6 +75,8 @@ def test_search_runs_real_trials_and_reports_each(tmp_path, digits):
     assert statuses(c) == ["COMPLETED"] * 3
     assert [t for t, _ in recorder.started] == ["0", "1", "2"]
     assert all(r.status == "completed" and 0.0 < r.metrics["val_accuracy"] <= 1.0 for r in recorder.ended)
+    assert all(r.tags["stopped_early"] == "false" and "Total params" in r.texts["model_summary.txt"]
+               for r in recorder.ended)
     assert {e[1] for e in recorder.epochs} == {0, 1}  # per-epoch metrics, step = epoch
     assert "val_loss" in recorder.epochs[0][2] and "learning_rate" in recorder.epochs[0][2]
     best = c.oracle.get_best_trials(1)[0]
@@ -105,6 +107,22 @@ def test_nan_loss_fails_the_trial(tmp_path, digits, seed):
     c.search()
     assert statuses(c) == ["FAILED"]
     assert "loss became" in recorder.ended[0].reason
+
+
+def test_a_tracking_failure_stops_the_search_and_the_trial_reruns_on_resume(tmp_path, digits):
+    class Broken(Recorder):
+        def log_epoch(self, trial_id, epoch, metrics):
+            if trial_id == "1":
+                raise TrackingError("MLflow store 'x' failed (log_epoch): gone")
+            super().log_epoch(trial_id, epoch, metrics)
+
+    with pytest.raises(TrackingError, match="gone"):
+        controller(tmp_path, digits, make_hp(), tracker=Broken(), name="broken_store").search()
+    recorder = Recorder()
+    resumed = controller(tmp_path, digits, make_hp(), tracker=recorder, fresh=False, name="broken_store")
+    resumed.search()
+    assert statuses(resumed) == ["COMPLETED"] * 3
+    assert [t for t, _ in recorder.started] == ["1", "2"]  # trial 1 was not counted as failed
 
 
 def test_too_many_consecutive_failures_stop_the_search(tmp_path, digits, broken_family):

@@ -40,19 +40,48 @@ def test_search_logs_parent_and_one_nested_run_per_trial(tmp_path, store, tiny_c
     assert parent.data.params["dataset"] == "digits" and parent.data.params["max_trials"] == "3"
     assert parent.data.metrics["test_accuracy"] == pytest.approx(result.test_metrics["test_accuracy"])
     assert parent.data.tags["export_path"] == str(result.export_path)
+    assert parent.data.params["objective"] == "val_accuracy" and parent.data.params["objective_direction"] == "max"
+    assert {"version_tensorflow", "version_keras", "version_keras_tuner", "version_automl"} <= set(parent.data.params)
     expected = {"family", "blocks", "filters", "kernel_size", "activation", "norm", "pooling",
                 "dropout", "head", "dense_units", "optimizer", "learning_rate", "batch_size"}
     for run in trials:
         assert run.data.tags["mlflow.parentRunId"] == parent.info.run_id
         assert expected <= set(run.data.params)
-        assert run.data.tags["status"] == "completed" and run.info.status == "FINISHED"
-        assert int(run.data.tags["parameter_count"]) > 0
+        stopped = run.data.tags["stopped_early"] == "true"
+        assert run.data.tags["status"] == ("stopped_early" if stopped else "completed")
+        assert run.info.status == "FINISHED" and run.data.tags["family"] == "cnn"
+        assert int(run.data.tags["parameter_count"]) > 0 and float(run.data.tags["train_seconds"]) > 0
+        assert int(run.data.tags["epochs_run"]) == len(client.get_metric_history(run.info.run_id, "loss"))
         history = client.get_metric_history(run.info.run_id, "val_accuracy")
         assert [m.step for m in history] == list(range(len(history))) and len(history) >= 2
+        assert len(client.get_metric_history(run.info.run_id, "learning_rate")) == len(history)
+        assert run.data.metrics["final_val_accuracy"] == pytest.approx(float(run.data.tags["objective"]), abs=1e-6)
+        files = {a.path: a.file_size for a in client.list_artifacts(run.info.run_id)}
+        assert files["learning_curve.png"] > 1000 and files["model_summary.txt"] > 100
     names = sorted(r.info.run_name for r in trials)
-    assert names == ["trial-0", "trial-1", "trial-2"]
+    assert names == ["trial-0000", "trial-0001", "trial-0002"]
     artifacts = {a.path for a in client.list_artifacts(parent.info.run_id, "inputs")}
     assert "inputs/space.yaml" in artifacts
+    dataset = parent.inputs.dataset_inputs[0].dataset
+    assert dataset.name == "digits" and dataset.digest == parent.data.params["dataset_fingerprint"]
+
+
+def test_best_model_is_logged_on_the_parent_and_predicts_like_the_export(tmp_path, store, tiny_cnn, digits):
+    import mlflow
+    import numpy as np
+    import tensorflow as tf
+
+    result = search(tmp_path, store, tiny_cnn, max_trials=1, experiment="modelled")
+    _, parents, _ = runs_of(store, "modelled")
+    assert parents[0].data.tags["model_uri"] == result.model_uri
+    mlflow.set_tracking_uri(store)
+    info = mlflow.models.get_model_info(result.model_uri)
+    assert info.signature.inputs.input_types() and info.saved_input_example_info is not None
+    x = digits.x_test[:16]
+    logged = mlflow.pyfunc.load_model(result.model_uri).predict(x)
+    exported = tf.saved_model.load(str(result.export_path / "saved_model"))  # kept: serve needs its variables
+    served = exported.serve(tf.constant(x))
+    assert np.abs(np.asarray(logged) - served.numpy()).max() < 1e-5
 
 
 def test_failed_trials_are_failed_runs_with_their_reason(store):
@@ -79,6 +108,35 @@ def test_resume_reopens_the_parent_and_closes_stale_trials(store):
     again.start_trial("0", {})  # the re-run replaces the killed run of the same trial
     _, _, trials = runs_of(store, "resumed")
     assert len(trials) == 1 and trials[0].info.status == "RUNNING"
+
+
+def test_a_store_failing_mid_search_stops_it_in_one_line_and_resume_finishes(tmp_path, store, tiny_cnn):
+    from mlflow.exceptions import MlflowException
+
+    class Flaky(MlflowTracker):
+        def log_epoch(self, trial_id, epoch, metrics):
+            if trial_id == "1":
+                self.client.log_batch = _raise(MlflowException("database is locked\nmore detail"))
+            super().log_epoch(trial_id, epoch, metrics)
+
+    opts = SearchOptions(dataset="digits", space=str(tiny_cnn), tracking_uri=store, epochs=2, max_trials=3,
+                         experiment="flaky", export_dir=str(tmp_path / "exports"),
+                         state_dir=str(tmp_path / "state"), device="cpu")
+    with pytest.raises(TrackingError, match=r"^MLflow store .* failed \(log_epoch\): database is locked; "
+                                            r"the search state is saved, run the same command again to resume$"):
+        run_search(opts, progress_stream=open(tmp_path / "progress.txt", "a"), tracker=Flaky(store))
+    result = run_search(opts, progress_stream=open(tmp_path / "progress.txt", "a"))
+    assert result.completed == 3
+    _, parents, trials = runs_of(store, "flaky")
+    assert len(parents) == 1 and parents[0].info.status == "FINISHED"
+    assert sorted(r.info.run_name for r in trials) == ["trial-0000", "trial-0001", "trial-0002"]
+    assert all(r.info.status == "FINISHED" for r in trials)
+
+
+def _raise(err):
+    def fail(*args, **kwargs):
+        raise err
+    return fail
 
 
 def test_unreachable_server_is_a_one_line_error(monkeypatch):

@@ -1,0 +1,91 @@
+"""The MLflow entities for a search's dataset and best model (MLflow imported lazily)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import warnings
+from typing import Any
+
+from automl.tracking.base import DatasetRecord
+
+
+def dataset_input(record: DatasetRecord):
+    """The `DatasetInput` that ``log_inputs`` takes: name, digest, source and schema of the data."""
+    from mlflow.data.code_dataset_source import CodeDatasetSource
+    from mlflow.data.meta_dataset import MetaDataset
+    from mlflow.entities import DatasetInput, InputTag
+    from mlflow.models import infer_signature
+
+    source = CodeDatasetSource({"automl.source": record.source, "automl.location": record.location,
+                                **{f"automl.{k}_rows": str(v) for k, v in record.sizes.items()}})
+    schema = infer_signature(_plain(record.example)).inputs
+    dataset = MetaDataset(source=source, name=record.name, digest=record.digest, schema=schema)
+    return DatasetInput(dataset._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", "training")])
+
+
+def log_keras_model(uri: str, run_id: str, model: Any, example: Any, register: str | None) -> str:
+    """Logs ``model`` on run ``run_id`` with MLflow's TensorFlow (Keras) flavour.
+
+    The signature is inferred from ``example`` and the model's own outputs on
+    it; the example is stored with the model.
+
+    Returns:
+        The logged model's URI (``models:/...``).
+    """
+    import mlflow
+    from mlflow.models import infer_signature
+
+    example = _plain(example)
+    signature = infer_signature(example, _predict(model, example))
+    mlflow.set_tracking_uri(uri)
+    quiet = logging.getLogger("mlflow")
+    level, quiet.level = quiet.level, logging.ERROR
+    try:
+        # MLflow checks the example through Keras `predict`, which refuses string arrays
+        # (text and categorical columns); the check only warns, the model is logged either way.
+        # Keras' predict draws progress bars and the registry prints its own lines: keep them out.
+        with warnings.catch_warnings(), mlflow.start_run(run_id=run_id), \
+                contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            info = mlflow.tensorflow.log_model(model, name="model", signature=signature,
+                                               input_example=example, registered_model_name=register,
+                                               pip_requirements=_requirements())
+    finally:
+        quiet.setLevel(level)
+    return info.model_uri
+
+
+def _requirements() -> list[str]:
+    # Given, MLflow skips inferring them by reloading the model in a subprocess (6 s of 6.5).
+    import keras
+    import tensorflow as tf
+
+    return [f"tensorflow=={tf.__version__}", f"keras=={keras.__version__}"]
+
+
+def _plain(example: Any) -> Any:
+    """Strings as Python objects: NumPy's fixed-width ``<U`` arrays are not an MLflow type."""
+    import numpy as np
+
+    def fix(array: np.ndarray) -> np.ndarray:
+        return array.astype(object) if array.dtype.kind in "US" else array
+
+    if isinstance(example, dict):
+        return {k: fix(np.asarray(v)) for k, v in example.items()}
+    return fix(np.asarray(example))
+
+
+def _predict(model: Any, example: Any):
+    import numpy as np
+    import tensorflow as tf
+
+    if isinstance(example, dict):
+        tensors = {k: tf.constant(v.astype(str) if v.dtype == object else v) for k, v in example.items()}
+    else:
+        tensors = tf.constant(example.astype(str) if example.dtype == object else example)
+    outputs = model(tensors, training=False)
+    if isinstance(outputs, dict):
+        return {k: np.asarray(v) for k, v in outputs.items()}
+    return np.asarray(outputs)

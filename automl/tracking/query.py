@@ -1,0 +1,123 @@
+"""Reading a store back: the trials of a search as a pandas table (``mlflow.search_runs``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from automl.errors import AutoMLError, TrackingError
+from automl.tracking.mlflow_tracker import KIND_TAG, TRIAL_TAG, run_name
+
+HIDDEN = ("tuner/",)  # KerasTuner's bookkeeping values (Hyperband rounds), not choices
+
+
+@dataclass
+class TrialTable:
+    """The trials of one search, best first.
+
+    Attributes:
+        experiment: The experiment's name.
+        objective: The metric the search optimized; ``direction`` is ``max`` or ``min``.
+        frame: One row per trial: ``trial``, the objective, ``status``, ``params``, ``epochs``,
+            ``seconds``, ``family``, then one column per hyperparameter.
+        varying: The hyperparameter columns whose values differ between trials.
+    """
+
+    experiment: str
+    objective: str
+    direction: str
+    frame: pd.DataFrame
+    varying: list[str]
+
+
+def trial_table(uri: str, experiment: str | None = None) -> TrialTable:
+    """The trials of the latest search in ``experiment`` (default: the latest search anywhere).
+
+    Raises:
+        TrackingError: No store, no such experiment, or no search in it.
+    """
+    try:
+        return _trial_table(uri, experiment)
+    except AutoMLError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a server that is down, a store that is not MLflow's
+        first = next((line for line in str(err).splitlines() if line.strip()), type(err).__name__)
+        raise TrackingError(f"--tracking-uri: cannot read MLflow store {uri!r}: {first[:300]}") from None
+
+
+def _trial_table(uri: str, experiment: str | None) -> TrialTable:
+    import mlflow
+
+    client = _client(uri)
+    parent = _latest_search(client, experiment)
+    name = client.get_experiment(parent.info.experiment_id).name
+    objective = parent.data.params.get("objective", "")
+    direction = parent.data.params.get("objective_direction", "max")
+    runs = mlflow.search_runs([parent.info.experiment_id], max_results=100_000,
+                              filter_string=f"tags.`mlflow.parentRunId` = '{parent.info.run_id}' "
+                                            f"and tags.`{KIND_TAG}` = 'trial'")
+    frame = _tidy(runs, objective)
+    frame = frame.sort_values(objective, ascending=direction == "min", na_position="last", kind="stable")
+    varying = [c for c in frame.columns[len(FIXED):] if frame[c].astype(str).nunique() > 1]
+    return TrialTable(name, objective, direction, frame.reset_index(drop=True), varying)
+
+
+FIXED = ("trial", "run", "objective", "status", "family", "params", "epochs", "seconds")
+
+
+def _tidy(runs: pd.DataFrame, objective: str) -> pd.DataFrame:
+    """search_runs' columns (``params.x``, ``tags.y``) as a readable table."""
+    if runs.empty:
+        return pd.DataFrame(columns=[*FIXED[:2], objective, *FIXED[3:]])
+    column = lambda name: runs[name] if name in runs else pd.Series([None] * len(runs))  # noqa: E731
+    frame = pd.DataFrame({
+        "trial": column(f"tags.{TRIAL_TAG}").astype(str),
+        "run": [run_name(t) for t in column(f"tags.{TRIAL_TAG}").astype(str)],
+        objective: pd.to_numeric(column(f"metrics.final_{objective}"), errors="coerce"),
+        "status": column("tags.status"),
+        "family": column("tags.family"),
+        "params": pd.to_numeric(column("tags.parameter_count"), errors="coerce").astype("Int64"),
+        "epochs": pd.to_numeric(column("tags.epochs_run"), errors="coerce").astype("Int64"),
+        "seconds": pd.to_numeric(column("tags.train_seconds"), errors="coerce"),
+    })
+    params = sorted(c for c in runs.columns if c.startswith("params.")
+                    and not c.removeprefix("params.").startswith(HIDDEN) and c != "params.family")
+    for name in params:
+        frame[name.removeprefix("params.")] = runs[name].values
+    return frame
+
+
+def _client(uri: str):
+    from mlflow.tracking import MlflowClient
+
+    if uri.startswith("sqlite:///"):
+        from pathlib import Path
+
+        path = Path(uri.removeprefix("sqlite:///"))
+        if not path.exists():
+            raise TrackingError(f"--tracking-uri: no MLflow store at {str(path)!r}; "
+                                f"run `automl search` first, or pass the store with --tracking-uri")
+    import mlflow
+
+    mlflow.set_tracking_uri(uri)
+    return MlflowClient(uri)
+
+
+def _latest_search(client, experiment: str | None):
+    """The newest parent (search) run, in ``experiment`` when one is named."""
+    if experiment is None:
+        ids = [e.experiment_id for e in client.search_experiments()]
+    else:
+        found = client.get_experiment_by_name(experiment)
+        if found is None:
+            names = sorted(e.name for e in client.search_experiments() if e.name != "Default")
+            raise TrackingError(f"--experiment: no experiment {experiment!r} in {client.tracking_uri}; "
+                                f"it has: {', '.join(names) or 'none'}")
+        ids = [found.experiment_id]
+    runs = client.search_runs(ids, f"tags.`{KIND_TAG}` = 'search'", max_results=1,
+                              order_by=["attributes.start_time DESC"]) if ids else []
+    if not runs:
+        where = f"experiment {experiment!r}" if experiment else client.tracking_uri
+        raise TrackingError(f"no search runs in {where}; run `automl search` first")
+    return runs[0]
