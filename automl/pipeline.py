@@ -299,19 +299,20 @@ def _run_params(card: LoadedCard, space: LoadedSpace, settings: Settings, data, 
 
     import automl
 
+    objective, direction = objective_of(space, data.task)
     return {"dataset": card.card.name, "dataset_fingerprint": data.fingerprint(), "space": space.name,
             "families": ",".join(space.families), **asdict(settings), "device": device,
-            "objective": objective_of(space, data.task)[0], "objective_direction": objective_of(space, data.task)[1],
+            "objective": objective, "objective_direction": direction,
             "initial_points": len(space.initial_points),
             "version_tensorflow": tf.__version__, "version_keras": keras.__version__,
             "version_keras_tuner": keras_tuner.__version__, "version_automl": automl.__version__}
 
 
 def _dataset_record(card: LoadedCard, data):
+    import numpy as np
+
     from automl.data.splits import take
     from automl.tracking import DatasetRecord
-
-    import numpy as np
 
     options = card.card.options
     return DatasetRecord(name=card.card.name, digest=data.fingerprint(), source=card.card.source,

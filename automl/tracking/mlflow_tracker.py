@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -51,8 +52,10 @@ class MlflowTracker(Tracker):
     def __init__(self, uri: str = DEFAULT_URI) -> None:
         from mlflow.tracking import MlflowClient
 
-        # MLflow's INFO lines about creating tables would interleave with progress.
+        # MLflow's INFO lines about creating tables, and the "View run" line it prints for each run
+        # it closes on a server, would interleave with the progress lines.
         logging.getLogger("mlflow").setLevel(logging.WARNING)
+        os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
         if uri.startswith("sqlite:///"):
             Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.uri = uri
@@ -113,7 +116,11 @@ class MlflowTracker(Tracker):
 
     @_store_errors
     def log_epoch(self, trial_id: str, epoch: int, metrics: dict[str, float]) -> None:
-        """One batched call per epoch; the values are kept for the learning curve."""
+        """One batched call per epoch; the values are kept for the learning curve.
+
+        Synchronous on purpose: MLflow's background logging (``synchronous=False``) made the
+        wait at the end of each trial longer than the calls it saved (benchmarks/tracking_share.py).
+        """
         from mlflow.entities import Metric
 
         now = int(time.time() * 1000)

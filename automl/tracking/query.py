@@ -58,7 +58,10 @@ def _trial_table(uri: str, experiment: str | None) -> TrialTable:
                               filter_string=f"tags.`mlflow.parentRunId` = '{parent.info.run_id}' "
                                             f"and tags.`{KIND_TAG}` = 'trial'")
     frame = _tidy(runs, objective)
-    frame = frame.sort_values(objective, ascending=direction == "min", na_position="last", kind="stable")
+    # Ties keep trial order, as KerasTuner's own ranking does.
+    frame = frame.assign(_order=pd.to_numeric(frame["trial"], errors="coerce"))
+    frame = frame.sort_values([objective, "_order"], ascending=[direction == "min", True],
+                              na_position="last", kind="stable").drop(columns="_order")
     varying = [c for c in frame.columns[len(FIXED):] if frame[c].astype(str).nunique() > 1]
     return TrialTable(name, objective, direction, frame.reset_index(drop=True), varying)
 
