@@ -257,10 +257,9 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
     test_metrics = {f"test_{k}": float(v) for k, v in scores.items()}
     objective = controller.oracle.objective.name
     board = leaderboard(controller, searched(flatten(space)), k=5)
-    model_card = {"experiment": experiment, "dataset": data.summary(), "class_names": data.class_names,
-                  "space": space.name, "best_trial": best.trial_id, "hyperparameters": best.hyperparameters.values,
-                  objective: best.score, **test_metrics, "mlflow_run_id": tracker_run_id(tracker)}
-    path = export_model(model, Path(opts.export_dir), experiment, model_card)
+    model_card = _model_card(experiment, data, space, settings, best, objective, test_metrics, tracker)
+    path = export_model(model, Path(opts.export_dir), experiment, model_card, task=controller.spec.task,
+                        class_names=data.class_names)
     if tracker_run_id(tracker):
         controller.progress.say("logging the best model to MLflow"
                                 + (f" and registering it as {opts.register!r}" if opts.register else ""))
@@ -269,6 +268,26 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
                        {"best_trial": best.trial_id, "export_path": str(path), "status": "completed"}, "completed")
     return SearchResult(experiment, objective, board, test_metrics, path, tracker.describe(),
                         len(completed), len(trials) - len(completed), tracker_run_id(tracker), model_uri)
+
+
+def _model_card(experiment: str, data, space: LoadedSpace, settings: Settings, best, objective: str,
+                test_metrics: dict[str, float], tracker) -> dict[str, Any]:
+    """The facts of the model card (the export adds its inputs, outputs and files)."""
+    return {"experiment": experiment, "dataset": data.summary(), "class_names": data.class_names,
+            "space": space.name, "best_trial": best.trial_id, "hyperparameters": best.hyperparameters.values,
+            "metrics": {objective: best.score, **test_metrics}, "search": asdict(settings),
+            "versions": _versions(), "mlflow_run_id": tracker_run_id(tracker), "tracking_uri": tracker.describe()}
+
+
+def _versions() -> dict[str, str]:
+    import keras
+    import keras_tuner
+    import tensorflow as tf
+
+    import automl
+
+    return {"tensorflow": tf.__version__, "keras": keras.__version__, "keras_tuner": keras_tuner.__version__,
+            "automl": automl.__version__}
 
 
 def leaderboard(controller, names: list[str], k: int) -> list[dict[str, Any]]:
@@ -293,19 +312,12 @@ def tracker_run_id(tracker) -> str | None:
 
 
 def _run_params(card: LoadedCard, space: LoadedSpace, settings: Settings, data, device: str) -> dict:
-    import keras
-    import keras_tuner
-    import tensorflow as tf
-
-    import automl
-
     objective, direction = objective_of(space, data.task)
     return {"dataset": card.card.name, "dataset_fingerprint": data.fingerprint(), "space": space.name,
             "families": ",".join(space.families), **asdict(settings), "device": device,
             "objective": objective, "objective_direction": direction,
             "initial_points": len(space.initial_points),
-            "version_tensorflow": tf.__version__, "version_keras": keras.__version__,
-            "version_keras_tuner": keras_tuner.__version__, "version_automl": automl.__version__}
+            **{f"version_{k}": v for k, v in _versions().items()}}
 
 
 def _dataset_record(card: LoadedCard, data):

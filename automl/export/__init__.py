@@ -1,5 +1,6 @@
-"""Export: the best model out as a SavedModel and a .keras file, with a model card."""
+"""Export: the best model out as a serving SavedModel plus Keras, TFLite and ONNX, with a model card."""
 
-from automl.export.saved_model import export_model
+from automl.export.formats import FORMATS
+from automl.export.writer import DEFAULT_FORMATS, export_model
 
-__all__ = ["export_model"]
+__all__ = ["DEFAULT_FORMATS", "FORMATS", "export_model"]

@@ -76,7 +76,7 @@ def stop(process: subprocess.Popen) -> None:
         except ProcessLookupError:
             return
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=5)
             return
         except subprocess.TimeoutExpired:
             continue

@@ -25,7 +25,8 @@ if isinstance(x, dict):
 else:
     name = list(serve.structured_input_signature[1])[0]
     out = serve(**{name: tf.constant(x.astype(str) if x.dtype == object else x)})
-np.save(sys.argv[3], next(iter(out.values())).numpy())
+main = next(k for k in ("probabilities", "probability", "prediction", "reconstruction") if k in out)
+np.save(sys.argv[3], out[main].numpy())
 """
 
 CASES = {

@@ -1,7 +1,9 @@
 """The exported SavedModel takes raw inputs and matches the in-memory model in a fresh process."""
 
 import json
+import os
 import subprocess
+from pathlib import Path
 import sys
 import textwrap
 
@@ -9,8 +11,9 @@ import numpy as np
 import pytest
 
 from automl.builders import InputSpec, build_model
-from automl.errors import ExportError
 from automl.export import export_model
+
+ROOT = Path(__file__).resolve().parents[2]
 
 VALUES = {"family": "cnn", "blocks": 2, "filters": 8, "kernel_size": 3, "activation": "relu",
           "norm": "batch", "separable": False, "residual": False, "pooling": "max", "dropout": 0.1, "head": "flatten", "dense_units": 16,
@@ -21,7 +24,7 @@ RELOAD = textwrap.dedent("""
     loaded = tf.saved_model.load(sys.argv[1])
     x = np.load(sys.argv[2])
     out = loaded.signatures["serving_default"](image=tf.constant(x))
-    np.save(sys.argv[3], next(iter(out.values())).numpy())
+    np.save(sys.argv[3], out["probabilities"].numpy())
 """)
 
 
@@ -35,7 +38,7 @@ def trained(digits):
 def test_saved_model_reloads_in_a_fresh_process_and_matches(tmp_path, digits, trained):
     folder = export_model(trained, tmp_path / "exports", "exp", {"dataset": "digits"})
     assert folder.parent == tmp_path / "exports" / "exp"
-    assert {p.name for p in folder.iterdir()} == {"saved_model", "model.keras", "model_card.json"}
+    assert {p.name for p in folder.iterdir()} == {"saved_model", "model.keras", "model_card.json", "model_card.md"}
     assert json.loads((folder / "model_card.json").read_text())["dataset"] == "digits"
     np.save(tmp_path / "x.npy", digits.x_test)  # raw 0-16 pixels: preprocessing is inside
     script = tmp_path / "reload.py"
@@ -47,17 +50,22 @@ def test_saved_model_reloads_in_a_fresh_process_and_matches(tmp_path, digits, tr
     assert np.abs(np.load(tmp_path / "y.npy") - expected).max() <= 1e-5
 
 
-def test_failed_export_leaves_nothing_and_keeps_the_previous_one(tmp_path, trained):
-    first = export_model(trained, tmp_path, "exp", {})
-
-    class Unsaveable:
-        def export(self, *args, **kwargs):
-            raise OSError("No space left on device")
-
-    with pytest.raises(ExportError, match="No space left on device"):
-        export_model(Unsaveable(), tmp_path, "exp", {})
-    assert [p.name for p in (tmp_path / "exp").iterdir()] == [first.name]
-    assert (first / "saved_model" / "saved_model.pb").exists()
+def test_a_full_disk_leaves_the_previous_export_intact_and_says_so_in_one_line(tmp_path):
+    script = Path(__file__).with_name("fill_disk.py")
+    done = subprocess.run([sys.executable, str(script), str(tmp_path), "20000"], capture_output=True,
+                          text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=600)
+    assert done.returncode == 2, done.stdout + done.stderr[-3000:]
+    first_line, error = done.stdout.strip().splitlines()
+    assert error.startswith("error: --export-dir: cannot export to ") and "File too large" in error
+    first = Path(first_line)
+    assert [p.name for p in (tmp_path / "exp").iterdir()] == [first.name]  # no half export, no temp folder
+    np.save(tmp_path / "y.npy", np.zeros(1))
+    script = tmp_path / "reload.py"
+    script.write_text(RELOAD)
+    reload = subprocess.run([sys.executable, str(script), str(first / "saved_model"), str(tmp_path / "x.npy"),
+                             str(tmp_path / "y.npy")], capture_output=True, text=True)
+    assert reload.returncode == 0, reload.stderr[-2000:]
+    assert np.abs(np.load(tmp_path / "y.npy") - np.load(tmp_path / "expected.npy")).max() <= 1e-5
 
 
 def test_two_exports_in_the_same_second_get_their_own_folders(tmp_path, trained):

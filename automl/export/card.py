@@ -1,0 +1,49 @@
+"""The model card of an export: ``model_card.json`` for programs, ``model_card.md`` for people."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def write_card(folder: Path, card: dict[str, Any]) -> None:
+    """Writes both files of the card into ``folder``."""
+    (folder / "model_card.json").write_text(json.dumps(card, indent=2, default=str) + "\n")
+    (folder / "model_card.md").write_text(markdown(card))
+
+
+def markdown(card: dict[str, Any]) -> str:
+    """The card as a short Markdown page: what it is, what it takes and gives, how good it is."""
+    dataset = card.get("dataset") if isinstance(card.get("dataset"), dict) else {"dataset": card.get("dataset")}
+    lines = [f"# Model card: {card.get('experiment', 'model')}", "",
+             f"Best trial {card.get('best_trial')} of search space `{card.get('space')}` on dataset "
+             f"`{dataset.get('dataset')}` (fingerprint `{dataset.get('fingerprint')}`), task "
+             f"{dataset.get('task')}." + (" Retrained on train + validation before export." if card.get("retrained")
+                                          else ""), ""]
+    lines += _section("Inputs (raw values; preprocessing is inside)", card.get("inputs", {}))
+    lines += _section("Outputs", card.get("outputs", {}))
+    if card.get("class_names"):
+        lines += ["## Classes", "", ", ".join(f"{i}: {n}" for i, n in enumerate(card["class_names"])), ""]
+    lines += _section("Metrics", card.get("metrics", {}))
+    lines += _section("Hyperparameters", card.get("hyperparameters", {}))
+    lines += _section("Search", card.get("search", {}))
+    lines += _section("Data", {k: v for k, v in dataset.items() if k not in ("dataset", "fingerprint", "task")})
+    lines += _section("Versions", card.get("versions", {}))
+    lines += _section("Files", {f: "" for f in card.get("files", [])})
+    if card.get("mlflow_run_id"):
+        lines += ["## MLflow", "", f"Parent run `{card['mlflow_run_id']}` at {card.get('tracking_uri', '')}", ""]
+    return "\n".join(lines)
+
+
+def _section(title: str, values: dict[str, Any]) -> list[str]:
+    if not values:
+        return []
+    rows = [f"| {k} | {_text(v)} |" for k, v in values.items()]
+    return [f"## {title}", "", "| | |", "|---|---|", *rows, ""]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value).replace("|", "\\|")

@@ -1,0 +1,126 @@
+"""Export formats: each writes one artifact of the model into the export folder.
+
+A format plugs in with ``@FORMATS.register("name")``; it gets the model, the
+folder being written and the export's facts, and returns the path it wrote.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+
+from automl.errors import ExportError
+from automl.registry import Registry
+
+FORMATS = Registry("--format", ExportError)
+
+# Layers whose work has no counterpart in a converter's operator set.
+STRING_LAYERS = ("StringLookup", "TextVectorization", "Hashing", "IntegerLookup")
+
+
+@dataclass(frozen=True)
+class ExportFacts:
+    """What a format needs besides the model: the task, the class names, the SavedModel's path."""
+
+    task: str
+    class_names: tuple[str, ...]
+    saved_model: Path
+
+
+@FORMATS.register("saved_model")
+def saved_model(model: keras.Model, folder: Path, facts: ExportFacts) -> Path:
+    """The serving SavedModel (``serving_default``: named raw inputs, named outputs)."""
+    from automl.export.serving import write_saved_model
+
+    write_saved_model(model, str(folder / "saved_model"), facts.task, list(facts.class_names))
+    return folder / "saved_model"
+
+
+@FORMATS.register("keras")
+def keras_file(model: keras.Model, folder: Path, facts: ExportFacts) -> Path:
+    """The Keras model itself (``model.keras``): its own output, no named outputs."""
+    model.save(folder / "model.keras")
+    return folder / "model.keras"
+
+
+@FORMATS.register("tflite")
+def tflite(model: keras.Model, folder: Path, facts: ExportFacts) -> Path:
+    """TFLite (LiteRT) flatbuffer of the serving function: same named inputs and outputs.
+
+    Recurrent layers loop over time with TensorList ops that TFLite's builtins
+    hold only for a fixed batch size, so a recurrent model is converted for
+    batches of one example.
+    """
+    _refuse_layers(model, "tflite", ("TextVectorization",))
+    try:
+        try:
+            content = _convert_tflite(model, facts, batch=None)
+        except Exception as err:  # noqa: BLE001 - the converter raises many kinds
+            if "tensor list" not in str(err).lower():
+                raise
+            content = _convert_tflite(model, facts, batch=1)
+    except Exception as err:  # noqa: BLE001
+        raise ExportError(f"--format tflite: the converter refused the model: {_first_line(err)}") from None
+    (folder / "model.tflite").write_bytes(content)
+    return folder / "model.tflite"
+
+
+def _convert_tflite(model: keras.Model, facts: ExportFacts, batch: int | None) -> bytes:
+    """Converts the serving SavedModel, or (``batch`` given) a copy whose inputs have that batch size."""
+    import shutil
+    import tempfile
+
+    import tensorflow as tf
+
+    from automl.export.serving import write_saved_model
+
+    if batch is None:
+        return tf.lite.TFLiteConverter.from_saved_model(str(facts.saved_model)).convert()
+    source = Path(tempfile.mkdtemp(prefix="tflite-", dir=facts.saved_model.parent))
+    try:
+        write_saved_model(model, str(source), facts.task, list(facts.class_names), batch=batch)
+        return tf.lite.TFLiteConverter.from_saved_model(str(source)).convert()
+    finally:
+        shutil.rmtree(source, ignore_errors=True)
+
+
+@FORMATS.register("onnx")
+def onnx(model: keras.Model, folder: Path, facts: ExportFacts) -> Path:
+    """ONNX converted from the serving SavedModel by tf2onnx (the ``onnx`` extra)."""
+    _refuse_layers(model, "onnx", STRING_LAYERS)
+    try:
+        import tf2onnx  # noqa: F401
+    except ImportError:
+        raise ExportError("--format onnx: needs the onnx extra: pip install -e '.[onnx]'") from None
+    target = folder / "model.onnx"
+    done = subprocess.run([sys.executable, "-m", "tf2onnx.convert", "--saved-model", str(facts.saved_model),
+                           "--signature_def", "serving_default", "--output", str(target)],
+                          capture_output=True, text=True)
+    if done.returncode != 0 or not target.exists():
+        errors = [line for line in done.stderr.splitlines() if "Error" in line] or done.stderr.splitlines()[-1:]
+        raise ExportError(f"--format onnx: tf2onnx refused the model: {(errors or ['no output'])[-1].strip()[:300]}")
+    return target
+
+
+def _refuse_layers(model: keras.Model, fmt: str, kinds: tuple[str, ...]) -> None:
+    """Raises one line naming the first layer ``fmt`` cannot carry."""
+    for layer in _layers(model):
+        if type(layer).__name__ in kinds:
+            raise ExportError(f"--format {fmt}: layer {layer.name!r} ({type(layer).__name__}) has no {fmt} "
+                              f"equivalent; export saved_model or keras instead")
+
+
+def _layers(model: keras.Model):
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from _layers(layer)
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return (text[0] if text else type(err).__name__)[:300]

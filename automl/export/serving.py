@@ -1,0 +1,72 @@
+"""The serving function of an export: named raw inputs in, outputs that say what they are.
+
+Classification gives ``probabilities`` (or ``probability``), ``class_id`` and
+``label`` (the class name); regression gives ``prediction``; an autoencoder
+gives ``reconstruction``. The model's own preprocessing (normalization,
+string lookups, tokenizers) is inside, so the inputs are raw values.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import keras
+import tensorflow as tf
+
+
+def input_signature(model: keras.Model) -> Any:
+    """One `tf.TensorSpec` per model input, named after it (a dict when the model takes a dict)."""
+    def spec(tensor: Any) -> tf.TensorSpec:
+        name = tensor.name.split(":")[0]
+        return tf.TensorSpec(tensor.shape, tf.as_dtype(tensor.dtype), name=name)
+
+    inputs = model.inputs
+    if isinstance(model.input, dict) or len(inputs) > 1:
+        return {tensor.name.split(":")[0]: spec(tensor) for tensor in inputs}
+    return spec(inputs[0])
+
+
+def outputs_for(task: str, class_names: list[str]) -> Callable[[tf.Tensor], dict[str, tf.Tensor]]:
+    """Turns the model's output into the named outputs of ``task``."""
+    names = tf.constant([str(n) for n in class_names] or [""])
+
+    def multiclass(p: tf.Tensor) -> dict[str, tf.Tensor]:
+        ids = tf.argmax(p, axis=-1, output_type=tf.int32)
+        return {"probabilities": p, "class_id": ids, "label": tf.gather(names, ids)}
+
+    def binary(p: tf.Tensor) -> dict[str, tf.Tensor]:
+        ids = tf.cast(p[:, 0] > 0.5, tf.int32)
+        return {"probability": p, "class_id": ids, "label": tf.gather(names, ids)}
+
+    return {"multiclass": multiclass, "binary": binary,
+            "multilabel": lambda p: {"probabilities": p},
+            "regression": lambda y: {"prediction": y},
+            "reconstruction": lambda y: {"reconstruction": y}}[task]
+
+
+def serving_function(model: keras.Model, task: str, class_names: list[str],
+                     batch: int | None = None) -> tuple[Callable, Any]:
+    """The function to serve and its input signature (for `keras.export.ExportArchive`).
+
+    ``batch`` fixes the batch size of the signature (``None``: any).
+    """
+    if not class_names and task in ("multiclass", "binary"):  # no names given: the ids, as text
+        class_names = [str(i) for i in range(2 if task == "binary" else int(model.outputs[0].shape[-1]))]
+    named = outputs_for(task, class_names)
+    signature = tf.nest.map_structure(lambda s: tf.TensorSpec((batch, *s.shape[1:]), s.dtype, name=s.name),
+                                      input_signature(model))
+
+    def serve(inputs: Any) -> dict[str, tf.Tensor]:
+        return named(model(inputs, training=False))
+
+    return serve, signature
+
+
+def write_saved_model(model: keras.Model, path: str, task: str, class_names: list[str],
+                      batch: int | None = None) -> None:
+    """Writes a SavedModel whose ``serving_default`` signature is `serving_function`."""
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    serve, signature = serving_function(model, task, class_names, batch)
+    archive.add_endpoint("serve", serve, input_signature=[signature])
+    archive.write_out(path, verbose=False)

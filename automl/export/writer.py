@@ -1,0 +1,91 @@
+"""Write an export folder: the serving SavedModel, the other formats asked for, the model card.
+
+Everything is written into a hidden temporary folder and renamed into place,
+so a failed export (a full disk, a layer a converter refuses) leaves no half
+model and never replaces an earlier export.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from automl.errors import AutoMLError, ExportError
+from automl.export.card import write_card
+from automl.export.formats import FORMATS, ExportFacts
+
+DEFAULT_FORMATS = ("saved_model", "keras")
+
+
+def export_model(model, root: Path, experiment: str, card: dict, formats: Sequence[str] = DEFAULT_FORMATS,
+                 task: str | None = None, class_names: Sequence[str] = ()) -> Path:
+    """Exports ``model`` under ``root/<experiment>/<timestamp>/``.
+
+    Args:
+        model: The trained Keras model (preprocessing inside, no augmentation).
+        root: The exports folder (``--export-dir`` / ``--out``).
+        experiment: The experiment name (one folder per experiment).
+        card: Facts for the model card: dataset, metrics, hyperparameters...
+        formats: Names in `FORMATS`; the SavedModel is always written (the others convert from it).
+        task: The task, for the named outputs (default: the card's dataset task).
+        class_names: Class names for the ``label`` output (default: the card's).
+
+    Returns:
+        The export folder.
+
+    Raises:
+        ExportError: A format failed or the folder could not be written; nothing was left behind.
+    """
+    wanted = ["saved_model", *[f for f in formats if f != "saved_model"]]
+    for name in wanted:
+        FORMATS.lookup(name)
+    dataset = card.get("dataset")
+    task = task or (dataset.get("task") if isinstance(dataset, dict) else None) or "multiclass"
+    class_names = tuple(class_names or card.get("class_names") or ())
+    parent = Path(root) / experiment
+    final = _free_name(parent / time.strftime("%Y%m%d-%H%M%S"))
+    tmp = parent / f".tmp-{final.name}"
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
+        facts = ExportFacts(task, class_names, tmp / "saved_model")
+        for name in wanted:
+            FORMATS[name](model, tmp, facts)
+        write_card(tmp, {**card, **_signature_facts(tmp / "saved_model"),
+                         "files": sorted(p.name for p in tmp.iterdir()) + ["model_card.json", "model_card.md"]})
+        tmp.rename(final)
+    except AutoMLError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    except Exception as err:  # noqa: BLE001 - any failure must leave no half export
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ExportError(f"--export-dir: cannot export to {final}: {_first_line(err)}") from None
+    return final
+
+
+def _signature_facts(path: Path) -> dict[str, Any]:
+    """The serving signature's inputs and outputs (name: dtype and shape), for the card."""
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(str(path))
+    serve = loaded.signatures["serving_default"]
+    describe = lambda spec: f"{spec.dtype.name} {list(spec.shape)}"  # noqa: E731
+    return {"inputs": {k: describe(v) for k, v in serve.structured_input_signature[1].items()},
+            "outputs": {k: describe(v) for k, v in serve.structured_outputs.items()}}
+
+
+def _first_line(err: BaseException) -> str:
+    """The error's first line; a long one keeps its start and its end, where the cause is."""
+    text = [line.strip() for line in str(err).strip().splitlines() if line.strip()]
+    line = text[0] if text else type(err).__name__
+    return line if len(line) <= 240 else f"{line[:100]} ... {line[-130:]}"
+
+
+def _free_name(path: Path) -> Path:
+    # Two exports in the same second get distinct folders.
+    candidate, n = path, 1
+    while candidate.exists():
+        candidate, n = path.with_name(f"{path.name}-{n}"), n + 1
+    return candidate
