@@ -1,4 +1,4 @@
-"""The `automl` command: search, validate, ui, leaderboard. A user's mistake is one line and exit code 2."""
+"""The `automl` command: search, validate, export, predict, ui, leaderboard. A user's mistake is one line and exit code 2."""
 
 from __future__ import annotations
 
@@ -39,6 +39,16 @@ _positive = _int_at_least(1, "a positive integer")
 _non_negative = _int_at_least(0, "an integer >= 0")
 
 
+def _formats(text: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    known = ("keras", "onnx", "saved_model", "tflite")
+    for name in names or ("",):
+        if name not in known:
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(known)}, "
+                                             f"received {name!r}")
+    return names
+
+
 def _port(text: str) -> int:
     value = _int_at_least(1, "a port number from 1 to 65535")(text)
     if value > 65535:
@@ -76,6 +86,24 @@ def build_parser() -> argparse.ArgumentParser:
     ui = sub.add_parser("ui", help="start the MLflow UI on this project's store (127.0.0.1)")
     ui.add_argument("--port", type=_port, default=5000, help="port to serve on (default: 5000)")
     ui.add_argument("--tracking-uri", help=f"store to show (default: $MLFLOW_TRACKING_URI or {UI_URI})")
+    export = sub.add_parser("export", help="export a search's best model (or a trial's) in more formats")
+    which = export.add_mutually_exclusive_group()
+    which.add_argument("--experiment", help="the search to export from (default: the latest)")
+    which.add_argument("--run-id", help="an MLflow run id: a search's parent run, or one trial's run")
+    export.add_argument("--format", default="saved_model,keras", type=_formats,
+                        help="comma-separated: saved_model, keras, tflite, onnx (default: saved_model,keras; "
+                             "the SavedModel is always written)")
+    export.add_argument("--out", default="exports", help="exports folder (default: exports)")
+    export.add_argument("--retrain", action="store_true",
+                        help="retrain on train + validation for the best epoch count before export")
+    export.add_argument("--tracking-uri", help=f"store --run-id is in (default: $MLFLOW_TRACKING_URI or {UI_URI})")
+    export.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
+    predict = sub.add_parser("predict", help="run an exported model on new raw inputs; write predictions as CSV")
+    predict.add_argument("--model", required=True, help="an export folder, a SavedModel folder or a .keras file")
+    predict.add_argument("--input", required=True, help="a CSV or Parquet file, an image folder, or a .npz file")
+    predict.add_argument("--output", default="predictions.csv", help="CSV to write (default: predictions.csv)")
+    predict.add_argument("--trust-model", action="store_true",
+                         help="allow a .keras file that carries Python code (a Lambda layer) to load")
     board = sub.add_parser("leaderboard", help="the trials of a search from MLflow, best first")
     board.add_argument("--experiment", help="experiment name (default: the latest search's)")
     board.add_argument("--top", type=_positive, default=10, help="rows to print (default: 10)")
@@ -190,6 +218,33 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Exports a finished search's best (or chosen) trial."""
+    from automl.export_best import ExportOptions, export_best
+
+    opts = ExportOptions(experiment=args.experiment, run_id=args.run_id, formats=args.format, out=args.out,
+                         retrain=args.retrain, tracking_uri=_store(args), device=args.device)
+    _quiet_tensorflow(args.device)
+    result = export_best(opts)
+    tests = ", ".join(f"{k}={v:.4f}" for k, v in result.test_metrics.items())
+    print(f"exported trial {result.trial_id} of {result.experiment!r}"
+          + (f" (retrained {result.retrained_epochs} epochs on train + validation)" if result.retrained_epochs
+             else "") + f" to {result.path}")
+    print(f"files: {', '.join(result.files)}")
+    print(f"held-out test split: {tests}")
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    """Writes the model's predictions for every input row or image."""
+    _quiet_tensorflow("auto")
+    from automl.predict import predict_file
+
+    path, rows = predict_file(args.model, args.input, args.output, trust=args.trust_model)
+    print(f"wrote {rows} predictions to {path}")
+    return 0
+
+
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     """Prints a search's trials from MLflow; ``--csv`` writes all of them, every column."""
     from automl.report import trials_table, write_csv
@@ -206,7 +261,8 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"search": cmd_search, "validate": cmd_validate, "ui": cmd_ui, "leaderboard": cmd_leaderboard}
+COMMANDS = {"search": cmd_search, "validate": cmd_validate, "ui": cmd_ui, "leaderboard": cmd_leaderboard,
+            "export": cmd_export, "predict": cmd_predict}
 
 
 if __name__ == "__main__":

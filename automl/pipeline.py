@@ -135,13 +135,15 @@ def run_search(opts: SearchOptions, progress_stream: Any = None, inputs: tuple |
     device = configure_devices(opts.device)
     folder = Path(opts.state_dir) / experiment
     state = open_state(folder, card.card.name, space.name, opts.fresh)
+    state.inputs = {"dataset": _absolute(opts.dataset), "data": _absolute(opts.data), "target": opts.target,
+                    "space": _absolute(opts.space), "settings": list(opts.settings), "fingerprint": data.fingerprint()}
     progress = _progress(settings, space, data, progress_stream)
     state.parent_run_id = tracker.start_search(
         experiment, _run_params(card, space, settings, data, device), _texts(card, space, data),
         resume_run_id=state.parent_run_id)
     save_state(folder, state)
     tracker.log_dataset(_dataset_record(card, data))
-    controller = _controller(space, settings, data, tracker, progress, folder, opts.fresh)
+    controller = make_controller(space, settings, data, tracker, progress, folder, opts.fresh)
     progress.say(f"search {experiment!r}: {settings.controller} controller, {settings.max_trials} trials, "
                  f"{data.name} ({len(data.y_train)} train / {len(data.y_val)} validation), device {device}")
     done = sum(1 for t in controller.oracle.trials.values() if t.status in ("COMPLETED", "FAILED"))
@@ -150,6 +152,11 @@ def run_search(opts: SearchOptions, progress_stream: Any = None, inputs: tuple |
     with _closing(tracker):
         controller.search()
         return _finish(controller, tracker, data, card, space, settings, experiment, opts)
+
+
+def _absolute(name: str | None) -> str | None:
+    """A path made absolute (so `automl export` finds it from anywhere); a name unchanged."""
+    return str(Path(name).resolve()) if name and Path(name).exists() else name
 
 
 def objective_of(space: LoadedSpace, task: str) -> tuple[str, str]:
@@ -176,7 +183,8 @@ def _progress(settings: Settings, space: LoadedSpace, data, stream: Any):
     return Progress(settings.max_trials, objective_of(space, data.task)[0], stream)
 
 
-def _controller(space: LoadedSpace, settings: Settings, data, tracker, progress, folder: Path, fresh: bool):
+def make_controller(space: LoadedSpace, settings: Settings, data, tracker, progress, folder: Path, fresh: bool):
+    """The KerasTuner-driven controller of a search, resumed from ``folder`` unless ``fresh``."""
     import keras_tuner as kt
 
     from automl.search import OracleSettings, SearchController, make_oracle
@@ -239,7 +247,6 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
             experiment: str, opts: SearchOptions) -> SearchResult:
     import numpy as np
 
-    from automl.builders import family_values, prepare_targets
     from automl.data.splits import take
     from automl.errors import SearchError
     from automl.export import export_model
@@ -250,15 +257,12 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
         raise SearchError("search ended with no completed trial; see the failure reasons above")
     best = controller.oracle.get_best_trials(1)[0]
     model = controller.load_model(best)
-    from automl.data.feed import to_dataset
-
-    y_test = prepare_targets(family_values(best.hyperparameters.values), controller.spec, data.y_test)
-    scores = model.evaluate(to_dataset(data.x_test, y_test, 256), verbose=0, return_dict=True)
-    test_metrics = {f"test_{k}": float(v) for k, v in scores.items()}
+    test_metrics = test_scores(model, best, controller.spec, data)
     objective = controller.oracle.objective.name
     board = leaderboard(controller, searched(flatten(space)), k=5)
-    model_card = _model_card(experiment, data, space, settings, best, objective, test_metrics, tracker)
-    path = export_model(model, Path(opts.export_dir), experiment, model_card, task=controller.spec.task,
+    card_facts = model_card(experiment, data, space, settings, best, objective, test_metrics,
+                            tracker_run_id(tracker), tracker.describe())
+    path = export_model(model, Path(opts.export_dir), experiment, card_facts, task=controller.spec.task,
                         class_names=data.class_names)
     if tracker_run_id(tracker):
         controller.progress.say("logging the best model to MLflow"
@@ -270,13 +274,23 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
                         len(completed), len(trials) - len(completed), tracker_run_id(tracker), model_uri)
 
 
-def _model_card(experiment: str, data, space: LoadedSpace, settings: Settings, best, objective: str,
-                test_metrics: dict[str, float], tracker) -> dict[str, Any]:
+def test_scores(model, trial, spec, data) -> dict[str, float]:
+    """The model's metrics on the held-out test split, as ``test_<metric>``."""
+    from automl.builders import family_values, prepare_targets
+    from automl.data.feed import to_dataset
+
+    y_test = prepare_targets(family_values(trial.hyperparameters.values), spec, data.y_test)
+    scores = model.evaluate(to_dataset(data.x_test, y_test, 256), verbose=0, return_dict=True)
+    return {f"test_{k}": float(v) for k, v in scores.items()}
+
+
+def model_card(experiment: str, data, space: LoadedSpace, settings: Settings, trial, objective: str,
+               test_metrics: dict[str, float], run_id: str | None, tracking_uri: str) -> dict[str, Any]:
     """The facts of the model card (the export adds its inputs, outputs and files)."""
     return {"experiment": experiment, "dataset": data.summary(), "class_names": data.class_names,
-            "space": space.name, "best_trial": best.trial_id, "hyperparameters": best.hyperparameters.values,
-            "metrics": {objective: best.score, **test_metrics}, "search": asdict(settings),
-            "versions": _versions(), "mlflow_run_id": tracker_run_id(tracker), "tracking_uri": tracker.describe()}
+            "space": space.name, "best_trial": trial.trial_id, "hyperparameters": trial.hyperparameters.values,
+            "metrics": {objective: trial.score, **test_metrics}, "search": asdict(settings),
+            "versions": _versions(), "mlflow_run_id": run_id, "tracking_uri": tracking_uri}
 
 
 def _versions() -> dict[str, str]:

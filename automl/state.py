@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from automl.errors import SpecError
@@ -23,6 +23,7 @@ class SearchState:
     dataset: str
     space: str
     parent_run_id: str | None = None
+    inputs: dict = field(default_factory=dict)  # how to load the data and space again (automl export)
 
 
 def open_state(folder: Path, dataset: str, space: str, fresh: bool) -> SearchState:
@@ -47,6 +48,18 @@ def open_state(folder: Path, dataset: str, space: str, fresh: bool) -> SearchSta
         raise SpecError(f"--experiment: expected a new name or --fresh, received {folder.name!r}, "
                         f"which already holds a search of dataset {saved.dataset!r} with space {saved.space!r}")
     return saved
+
+
+def read_state(folder: Path) -> SearchState:
+    """The saved state of the search in ``folder``.
+
+    Raises:
+        SpecError: There is none.
+    """
+    path = folder / FILE
+    if not path.exists():
+        raise SpecError(f"--experiment: expected a search, received {folder.name!r}: no {path}")
+    return SearchState(**json.loads(path.read_text()))
 
 
 def save_state(folder: Path, state: SearchState) -> None:

@@ -111,6 +111,23 @@ def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
     return FitResult(values, best, len(series), seconds, stopped_early=stop.stopped_epoch > 0)
 
 
+def fit_epochs(model: keras.Model, data: DataBundle, batch_size: int, epochs: int,
+               targets: Callable[[np.ndarray], np.ndarray] | None = None, seed: int = 0,
+               augment: Callable | None = None) -> FitResult:
+    """Trains ``model`` on the train split for exactly ``epochs`` epochs (no validation, no early stop).
+
+    For retraining a chosen configuration on more data for the epochs a search found best.
+    """
+    targets = targets or (lambda y: y)
+    train_data = to_dataset(data.x_train, targets(data.y_train), batch_size, shuffle=True, seed=seed,
+                            augment=augment)
+    started = time.perf_counter()
+    history = model.fit(train_data, epochs=epochs, callbacks=[FailOnNonFinite()],
+                        class_weight=data.class_weights(), shuffle=False, verbose=0)
+    values = {k: [float(x) for x in v] for k, v in history.history.items()}
+    return FitResult(values, epochs - 1, epochs, time.perf_counter() - started)
+
+
 def _monitor(train: Train, objective: tuple[str, str]) -> tuple[str, str]:
     """The metric early stopping watches, and whether higher is better."""
     watch = train.early_stopping.monitor

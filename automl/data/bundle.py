@@ -83,6 +83,15 @@ class DataBundle:
                               else np.ascontiguousarray(array).tobytes())
         return digest.hexdigest()[:16]
 
+    def with_validation_in_train(self) -> "DataBundle":
+        """The train and validation splits as one train split (to retrain a chosen configuration)."""
+        def join(a, b):
+            if isinstance(a, dict):
+                return {k: np.concatenate([a[k], b[k]]) for k in a}
+            return np.concatenate([a, b])
+
+        return replace(self, x_train=join(self.x_train, self.x_val), y_train=join(self.y_train, self.y_val))
+
     def summary(self) -> dict:
         """Sizes and kinds, for logs and MLflow."""
         return {

@@ -22,7 +22,7 @@ def image_dir_source(loaded: LoadedCard) -> RawData:
     classes = sorted({f.parent.name for f in files})
     if len(classes) < 2:
         raise DataError(f"{root}: expected one subfolder per class and at least 2 classes, received {classes}")
-    images = [_read(f, opts.color_mode, opts.image_size) for f in files]
+    images = [read_image(f, opts.color_mode, opts.image_size) for f in files]
     sizes = {im.shape for im in images}
     if len(sizes) > 1:
         raise DataError(f"{root}: expected images of one size or options.image_size: [height, width], "
@@ -42,7 +42,7 @@ def _files(root: Path) -> list[Path]:
     return files
 
 
-def _read(path: Path, color_mode: str, size: tuple[int, int] | None) -> np.ndarray:
+def read_image(path: Path, color_mode: str, size: tuple[int, int] | None) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
     try:

@@ -124,3 +124,24 @@ def _latest_search(client, experiment: str | None):
         where = f"experiment {experiment!r}" if experiment else client.tracking_uri
         raise TrackingError(f"no search runs in {where}; run `automl search` first")
     return runs[0]
+
+
+def locate_run(uri: str, run_id: str) -> tuple[str, str | None]:
+    """The experiment of an MLflow run of ours, and its trial id when it is a trial run.
+
+    Raises:
+        TrackingError: No such run, or not a search or trial run of this package.
+    """
+    client = _client(uri)
+    try:
+        run = client.get_run(run_id)
+    except Exception:  # noqa: BLE001 - MLflow says "not found" in several ways
+        raise TrackingError(f"--run-id: no run {run_id!r} in {uri}") from None
+    experiment = client.get_experiment(run.info.experiment_id).name
+    kind = run.data.tags.get(KIND_TAG)
+    if kind == "trial":
+        return experiment, run.data.tags[TRIAL_TAG]
+    if kind == "search":
+        return experiment, None
+    raise TrackingError(f"--run-id: expected the id of a search or trial run, received {run_id!r} "
+                        f"(run {run.info.run_name!r} was not made by automl)")

@@ -1,0 +1,190 @@
+"""`automl predict`: an exported model on new raw inputs (CSV / Parquet, an image folder, .npz), to CSV.
+
+SavedModels hold graphs, not Python code, so they load as they are. A
+``.keras`` file loads in Keras' safe mode: one carrying a Lambda layer's code
+is refused unless the user trusts it (``--trust-model``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from automl.data.images import SUFFIXES, read_image
+from automl.data.tables import read_table, safe_name
+from automl.errors import DataError, ExportError
+
+BATCH = 256
+
+
+def predict_file(model_path: str, input_path: str, output: str, trust: bool = False) -> tuple[Path, int]:
+    """Predicts every row (or image) of ``input_path`` and writes them to ``output`` as CSV.
+
+    Returns:
+        The output path and the number of rows written.
+
+    Raises:
+        AutoMLError: A missing or unsafe model, unreadable input, or inputs the model does not take.
+    """
+    serve, signature = load_serving(Path(model_path), trust)
+    ids, inputs = read_inputs(Path(input_path), signature)
+    outputs = _in_batches(serve, inputs)
+    frame = _table(ids, outputs, _class_names(Path(model_path)))
+    if "reconstruction" in outputs and len(inputs) == 1:  # an autoencoder: how far each row is rebuilt
+        x = next(iter(inputs.values())).astype("float32")
+        frame["reconstruction_error"] = ((outputs["reconstruction"] - x) ** 2).reshape(len(x), -1).mean(axis=1)
+    target = Path(output)
+    temporary = target.with_name(f".{target.name}.tmp")
+    try:
+        frame.to_csv(temporary, index=False)
+        os.replace(temporary, target)
+    except OSError as err:
+        temporary.unlink(missing_ok=True)
+        raise DataError(f"--output: cannot write {output!r}: {err.strerror}") from None
+    return target, len(frame)
+
+
+def load_serving(path: Path, trust: bool) -> tuple[Callable, dict[str, Any]]:
+    """The serving function of an export folder, a SavedModel or a ``.keras`` file, and its input specs."""
+    import tensorflow as tf
+
+    if path.is_dir() and (path / "saved_model").is_dir():
+        path = path / "saved_model"
+    if path.is_dir() and (path / "saved_model.pb").exists():
+        serve = tf.saved_model.load(str(path)).signatures["serving_default"]
+        return (lambda **kw: serve(**kw)), dict(serve.structured_input_signature[1])
+    if path.suffix == ".keras" and path.is_file():
+        return _keras(path, trust)
+    raise ExportError(f"--model: expected an export folder, a SavedModel folder or a .keras file, "
+                      f"received {str(path)!r}")
+
+
+def _keras(path: Path, trust: bool) -> tuple[Callable, dict[str, Any]]:
+    import keras
+    import tensorflow as tf
+
+    import automl.builders  # noqa: F401 - registers the custom layers our models use
+
+    try:
+        model = keras.saving.load_model(path, safe_mode=not trust)
+    except ValueError as err:
+        if "safe_mode" in str(err) or "Lambda" in str(err):
+            raise ExportError(f"--model: {path} holds Python code (a Lambda layer) that would run on load; "
+                              f"pass --trust-model if you trust where the file came from") from None
+        raise ExportError(f"--model: cannot load {path}: {str(err).splitlines()[0]}") from None
+    from automl.export.serving import input_signature
+
+    signature = input_signature(model)
+    specs = signature if isinstance(signature, dict) else {signature.name: signature}
+    single = not isinstance(signature, dict)
+
+    def serve(**inputs: Any) -> dict[str, Any]:
+        value = next(iter(inputs.values())) if single else inputs
+        return {"output": model(value, training=False)}
+
+    specs = {k: tf.TensorSpec(v.shape, v.dtype, name=k) for k, v in specs.items()}
+    return serve, specs
+
+
+def read_inputs(path: Path, specs: dict[str, Any]) -> tuple[list[str], dict[str, np.ndarray]]:
+    """Row names and one array per model input, from a table, an image folder or a .npz file."""
+    if path.is_dir():
+        return _images(path, specs)
+    if not path.exists():
+        raise DataError(f"--input: expected an existing file or folder, received {str(path)!r}")
+    if path.suffix == ".npz":
+        return _arrays(path, specs)
+    if path.suffix in (".csv", ".parquet"):
+        return _columns(read_table(path, path.suffix[1:]), path, specs)
+    raise DataError(f"--input: expected a .csv, .parquet or .npz file or an image folder, received {str(path)!r}")
+
+
+def _columns(frame: pd.DataFrame, path: Path, specs: dict[str, Any]) -> tuple[list[str], dict[str, np.ndarray]]:
+    by_name = {safe_name(str(c)): c for c in frame.columns}
+    ids = [str(i) for i in range(len(frame))]
+    if len(specs) == 1 and not set(specs) & set(by_name):  # one array input: the numeric columns, in order
+        (name, spec), = specs.items()
+        numeric = frame.select_dtypes("number")
+        width = spec.shape[-1]
+        if numeric.shape[1] != width:
+            raise DataError(f"{path}: expected {width} numeric columns for input {name!r}, "
+                            f"received {numeric.shape[1]}")
+        return ids, {name: numeric.to_numpy(dtype="float32")}
+    missing = [n for n in specs if n not in by_name]
+    if missing:
+        raise DataError(f"{path}: expected column {missing[0]!r} (the model takes {', '.join(specs)}), "
+                        f"received columns {', '.join(map(str, frame.columns))}")
+    inputs = {}
+    for name, spec in specs.items():
+        column = frame[by_name[name]]
+        inputs[name] = (column.astype(str).to_numpy(dtype=object) if spec.dtype.name == "string"
+                        else pd.to_numeric(column, errors="coerce").to_numpy(dtype="float32")).reshape(-1, 1)
+    return ids, inputs
+
+
+def _images(root: Path, specs: dict[str, Any]) -> tuple[list[str], dict[str, np.ndarray]]:
+    (name, spec), = specs.items()
+    files = sorted(f for f in root.rglob("*") if f.suffix.lower() in SUFFIXES)
+    if not files:
+        raise DataError(f"{root}: expected image files ({', '.join(sorted(SUFFIXES))}), received none")
+    if len(spec.shape) != 4:
+        raise DataError(f"--input: the model takes {name!r} of shape {list(spec.shape)}, not images")
+    height, width, channels = spec.shape[1:]
+    mode = "grayscale" if channels == 1 else "rgb"
+    images = [read_image(f, mode, (height, width)) for f in files]
+    return [str(f.relative_to(root)) for f in files], {name: np.stack(images).astype("float32")}
+
+
+def _arrays(path: Path, specs: dict[str, Any]) -> tuple[list[str], dict[str, np.ndarray]]:
+    with np.load(path, allow_pickle=False) as arrays:
+        if len(specs) == 1 and "x" in arrays:
+            inputs = {next(iter(specs)): arrays["x"]}
+        else:
+            missing = [n for n in specs if n not in arrays]
+            if missing:
+                raise DataError(f"{path}: expected array {missing[0]!r} or 'x', received {', '.join(arrays)}")
+            inputs = {n: arrays[n] for n in specs}
+    rows = len(next(iter(inputs.values())))
+    return [str(i) for i in range(rows)], {k: v.astype(specs[k].dtype.as_numpy_dtype) for k, v in inputs.items()}
+
+
+def _in_batches(serve: Callable, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    import tensorflow as tf
+
+    rows = len(next(iter(inputs.values())))
+    parts: dict[str, list[np.ndarray]] = {}
+    for start in range(0, rows, BATCH):
+        batch = {k: tf.constant(v[start:start + BATCH]) for k, v in inputs.items()}
+        for key, value in serve(**batch).items():
+            parts.setdefault(key, []).append(np.asarray(value))
+    return {k: np.concatenate(v) for k, v in parts.items()}
+
+
+def _class_names(model_path: Path) -> list[str]:
+    """The class names in the export's model card, when there is one beside the model."""
+    import json
+
+    folder = model_path if model_path.is_dir() else model_path.parent
+    for card in (folder / "model_card.json", folder.parent / "model_card.json"):
+        if card.exists():
+            return [str(n) for n in json.loads(card.read_text()).get("class_names") or []]
+    return []
+
+
+def _table(ids: list[str], outputs: dict[str, np.ndarray], classes: list[str]) -> pd.DataFrame:
+    """One row per input: the label first, then the numbers behind it (a column per class)."""
+    frame = pd.DataFrame({"input": ids})
+    if "label" in outputs:
+        frame["label"] = [v.decode() if isinstance(v, bytes) else str(v) for v in outputs["label"]]
+        frame["class_id"] = outputs["class_id"]
+    for key in ("probabilities", "probability", "prediction", "output"):
+        if key in outputs:
+            values = outputs[key].reshape(len(ids), -1)
+            labels = classes if len(classes) == values.shape[1] else [str(i) for i in range(values.shape[1])]
+            names = [key] if values.shape[1] == 1 else [f"{key}_{c}" for c in labels]
+            frame[names] = values
+    return frame
