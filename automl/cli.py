@@ -220,12 +220,13 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Exports a finished search's best (or chosen) trial."""
-    from automl.export_best import ExportOptions, export_best
+    from automl.export_best import ExportOptions, export_best, plan_export
 
     opts = ExportOptions(experiment=args.experiment, run_id=args.run_id, formats=args.format, out=args.out,
                          retrain=args.retrain, tracking_uri=_store(args), device=args.device)
+    plan = plan_export(opts)  # wrong names fail here, before TensorFlow loads
     _quiet_tensorflow(args.device)
-    result = export_best(opts)
+    result = export_best(opts, plan=plan)
     tests = ", ".join(f"{k}={v:.4f}" for k, v in result.test_metrics.items())
     print(f"exported trial {result.trial_id} of {result.experiment!r}"
           + (f" (retrained {result.retrained_epochs} epochs on train + validation)" if result.retrained_epochs
@@ -237,9 +238,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     """Writes the model's predictions for every input row or image."""
-    _quiet_tensorflow("auto")
-    from automl.predict import predict_file
+    from automl.predict import check_paths, predict_file
 
+    check_paths(args.model, args.input)  # before TensorFlow loads
+    _quiet_tensorflow("auto")
     path, rows = predict_file(args.model, args.input, args.output, trust=args.trust_model)
     print(f"wrote {rows} predictions to {path}")
     return 0

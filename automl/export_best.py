@@ -44,29 +44,54 @@ class ExportResult:
     retrained_epochs: int | None
 
 
-def export_best(opts: ExportOptions, progress: Any = None) -> ExportResult:
+@dataclass
+class ExportPlan:
+    """The search to export from, with its data and space loaded (TensorFlow not yet)."""
+
+    experiment: str
+    trial_id: str | None
+    folder: Path
+    state: Any
+    search: SearchOptions
+    space: Any
+    data: Any
+
+
+def plan_export(opts: ExportOptions) -> ExportPlan:
+    """Finds the search and loads its data and space; a wrong name fails here, before TensorFlow loads.
+
+    Raises:
+        AutoMLError: No such search or run, or data that changed since the search.
+    """
+    experiment, trial_id = _locate(opts)
+    folder = Path(opts.state_dir) / experiment
+    state = read_state(folder)
+    search = _search_options(state.inputs, experiment, opts.state_dir)
+    _, space, data = load_inputs(search)
+    if state.inputs.get("fingerprint") not in (None, data.fingerprint()):
+        raise SpecError(f"--experiment: the data of {experiment!r} changed since its search "
+                        f"(fingerprint {state.inputs['fingerprint']}, now {data.fingerprint()}); search again")
+    return ExportPlan(experiment, trial_id, folder, state, search, space, data)
+
+
+def export_best(opts: ExportOptions, progress: Any = None, plan: ExportPlan | None = None) -> ExportResult:
     """Rebuilds the chosen trial's model and exports it.
 
     Raises:
         AutoMLError: No such search or trial, changed data, or a failed export.
     """
     say = lambda text: print(text, file=progress or sys.stderr, flush=True)  # noqa: E731
-    experiment, trial_id = _locate(opts)
-    folder = Path(opts.state_dir) / experiment
-    state = read_state(folder)
-    search = _search_options(state.inputs, experiment, opts.state_dir)
-    card, space, data = load_inputs(search)
-    if state.inputs.get("fingerprint") not in (None, data.fingerprint()):
-        raise SpecError(f"--experiment: the data of {experiment!r} changed since its search "
-                        f"(fingerprint {state.inputs['fingerprint']}, now {data.fingerprint()}); search again")
+    plan = plan or plan_export(opts)
+    experiment, state, search, space, data = plan.experiment, plan.state, plan.search, plan.space, plan.data
     from automl.search import Progress
     from automl.tracking import NullTracker
     from automl.training import configure_devices
 
     configure_devices(opts.device)
     settings = resolve(space, search)
-    controller = make_controller(space, settings, data, NullTracker(), Progress(1, "", progress), folder, False)
-    trial = _trial(controller, experiment, trial_id)
+    controller = make_controller(space, settings, data, NullTracker(), Progress(1, "", progress), plan.folder,
+                                 False)
+    trial = _trial(controller, experiment, plan.trial_id)
     model, spec, epochs = _model(controller, trial, data, opts.retrain, say)
     scores = test_scores(model, trial, spec, data)
     facts = model_card(experiment, data, space, settings, trial, controller.oracle.objective.name, scores,

@@ -48,6 +48,19 @@ def predict_file(model_path: str, input_path: str, output: str, trust: bool = Fa
     return target, len(frame)
 
 
+def check_paths(model_path: str, input_path: str) -> None:
+    """Fails early, in one line, on a model or input that is not there.
+
+    Raises:
+        AutoMLError: Either path is missing.
+    """
+    if not Path(model_path).exists():
+        raise ExportError(f"--model: expected an export folder, a SavedModel folder or a .keras file, "
+                          f"received {model_path!r}, which does not exist")
+    if not Path(input_path).exists():
+        raise DataError(f"--input: expected an existing file or folder, received {input_path!r}")
+
+
 def load_serving(path: Path, trust: bool) -> tuple[Callable, dict[str, Any]]:
     """The serving function of an export folder, a SavedModel or a ``.keras`` file, and its input specs."""
     import tensorflow as tf

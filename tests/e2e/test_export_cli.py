@@ -31,11 +31,16 @@ def newest(root: Path) -> Path:
     return sorted((root / "out" / "ex").iterdir())[-1]
 
 
-def test_export_every_format_with_a_model_card(searched, digits):
+@pytest.fixture(scope="module")
+def every_format(searched):
     done = run_cli("export", "--experiment", "ex", "--format", "saved_model,keras,tflite,onnx", "--out", "out",
                    cwd=searched)
     assert done.returncode == 0, done.stderr[-3000:]
-    folder = newest(searched)
+    return newest(searched), done
+
+
+def test_export_every_format_with_a_model_card(searched, every_format, digits):
+    folder, done = every_format
     assert {p.name for p in folder.iterdir()} == {"saved_model", "model.keras", "model.tflite", "model.onnx",
                                                   "model_card.json", "model_card.md"}
     card = json.loads((folder / "model_card.json").read_text())
@@ -68,12 +73,10 @@ def test_retrain_uses_the_best_epoch_count_on_train_and_validation(searched):
     assert "retraining trial" in done.stderr and "(retrained" in done.stdout
 
 
-def test_predict_on_an_npz_and_an_image_folder(searched, digits, tmp_path):
+def test_predict_on_an_npz_and_an_image_folder(every_format, digits, tmp_path):
     from PIL import Image
 
-    done = run_cli("export", "--out", "out", cwd=searched)
-    assert done.returncode == 0, done.stderr[-3000:]
-    folder = newest(searched)
+    folder, _ = every_format
     x = digits.x_test[:20]
     np.savez(tmp_path / "x.npz", x=x)
     images = tmp_path / "images"

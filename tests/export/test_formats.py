@@ -33,26 +33,34 @@ def trained(family: str, kind: str, task: str, **values):
     return model, x, spec
 
 
-def reload(folder: Path, x, tmp_path: Path) -> dict:
-    with open(tmp_path / "x.pkl", "wb") as handle:
-        pickle.dump(x, handle)
-    done = subprocess.run([sys.executable, str(RELOAD), str(folder), str(tmp_path / "x.pkl"),
-                           str(tmp_path / "out.pkl")], capture_output=True, text=True, timeout=600)
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """Each family trained one epoch and exported in every format; then one fresh process reloads them all."""
+    root = tmp_path_factory.mktemp("formats")
+    jobs, models = {}, {}
+    for family, kind, task in CASES:
+        model, x, _ = trained(family, kind, task)
+        names = ["a", "b", "c"] if task == "multiclass" else ["no", "yes"] if task == "binary" else []
+        folder = export_model(model, root, family, {"dataset": {"task": task}}, task=task, class_names=names,
+                              formats=("saved_model", "keras", "tflite", "onnx"))
+        jobs[family] = (str(folder), x)
+        models[family] = (folder, np.asarray(model(x, training=False)))
+    with open(root / "jobs.pkl", "wb") as handle:
+        pickle.dump(jobs, handle)
+    done = subprocess.run([sys.executable, str(RELOAD), str(root / "jobs.pkl"), str(root / "out.pkl")],
+                          capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    with open(tmp_path / "out.pkl", "rb") as handle:
-        return pickle.load(handle)
+    with open(root / "out.pkl", "rb") as handle:
+        return models, pickle.load(handle)
 
 
 @pytest.mark.parametrize("family, kind, task", CASES, ids=[c[0] for c in CASES])
-def test_every_format_of_every_family_reloads_and_matches(tmp_path, family, kind, task):
-    model, x, spec = trained(family, kind, task)
-    names = ["a", "b", "c"] if task == "multiclass" else ["no", "yes"] if task == "binary" else []
-    folder = export_model(model, tmp_path, family, {"dataset": {"task": task}}, task=task, class_names=names,
-                          formats=("saved_model", "keras", "tflite", "onnx"))
+def test_every_format_of_every_family_reloads_and_matches(exported, family, kind, task):
+    models, reloaded = exported
+    folder, expected = models[family]
+    got = reloaded[family]
     assert {"saved_model", "model.keras", "model.tflite", "model.onnx", "model_card.json",
             "model_card.md"} <= {p.name for p in folder.iterdir()}
-    expected = np.asarray(model(x, training=False))
-    got = reload(folder, x, tmp_path)
     for fmt, tolerance in TOLERANCE.items():
         difference = np.abs(np.reshape(got[fmt], expected.shape) - expected).max()
         assert difference <= tolerance, (fmt, difference)

@@ -135,7 +135,7 @@ def test_too_many_consecutive_failures_stop_the_search(tmp_path, digits, broken_
 def test_same_seed_same_proposals(tmp_path, digits):
     runs = []
     for seed, name in ((0, "a"), (0, "b"), (8, "c")):
-        c = controller(tmp_path, digits, make_hp(), trials=3, seed=seed, name=name)
+        c = controller(tmp_path, digits, make_hp(), trials=2, seed=seed, name=name)
         c.search()
         runs.append([dict(c.oracle.trials[i].hyperparameters.values) for i in c.oracle.start_order])
     assert runs[0] == runs[1]

@@ -80,7 +80,7 @@ def test_best_model_is_logged_on_the_parent_and_predicts_like_the_export(tmp_pat
     x = digits.x_test[:16]
     logged = mlflow.pyfunc.load_model(result.model_uri).predict(x)
     exported = tf.saved_model.load(str(result.export_path / "saved_model"))  # kept: serve needs its variables
-    served = exported.serve(tf.constant(x))
+    served = exported.serve(tf.constant(x))["probabilities"]
     assert np.abs(np.asarray(logged) - served.numpy()).max() < 1e-5
 
 
