@@ -40,7 +40,7 @@ def _section(title: str, values: dict[str, Any]) -> list[str]:
     if not values:
         return []
     rows = [f"| {k} | {_text(v)} |" for k, v in values.items()]
-    return [f"## {title}", "", "| | |", "|---|---|", *rows, ""]
+    return [f"## {title}", "", "| name | value |", "|---|---|", *rows, ""]
 
 
 def _text(value: Any) -> str:
