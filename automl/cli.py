@@ -8,8 +8,8 @@ import sys
 from typing import Sequence
 
 from automl.errors import AutoMLError
+from automl.spec.schema import CONTROLLERS
 
-CONTROLLERS = ("random", "grid", "bayesian", "hyperband")
 UI_URI = "sqlite:///mlruns/mlflow.db"
 
 

@@ -67,6 +67,19 @@ def hyperband_oracle(hp: kt.HyperParameters, s: OracleSettings) -> kt.Oracle:
     return oracle
 
 
+@register("evolution")
+def evolution_oracle(hp: kt.HyperParameters, s: OracleSettings) -> kt.Oracle:
+    """Regularized (aging) evolution: tournament selection, one-value mutations, oldest retired.
+
+    The population is a third of the trials (4 to 50); tournaments draw a quarter of it.
+    """
+    from automl.search.evolution import EvolutionOracle
+
+    population = min(50, max(4, s.max_trials // 3))
+    return EvolutionOracle(population_size=population, tournament_size=max(2, population // 4),
+                           max_trials=s.max_trials, **_common(hp, s))
+
+
 class InitialPoints:
     """Oracle mixin: the first trials are the space's initial points, then the oracle's own.
 
@@ -89,7 +102,7 @@ def make_oracle(name: str, hp: kt.HyperParameters, settings: OracleSettings) -> 
     oracle = ORACLES.lookup(name)(hp, settings)
     if settings.initial_points:
         if name in ("grid", "hyperband"):
-            raise SpecError(f"search.initial_points: expected the random or bayesian controller, "
+            raise SpecError(f"search.initial_points: expected the random, bayesian or evolution controller, "
                             f"received --controller {name} (it orders its own trials)")
         # Put the mixin in front of this oracle's own class, whichever it is.
         oracle.__class__ = type(f"Initial{type(oracle).__name__}", (InitialPoints, type(oracle)), {})
