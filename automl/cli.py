@@ -39,6 +39,18 @@ _positive = _int_at_least(1, "a positive integer")
 _non_negative = _int_at_least(0, "an integer >= 0")
 
 
+def _duration(text: str) -> float:
+    """Seconds in ``90``, ``90s``, ``15m``, ``2h`` or ``1h30m``."""
+    import re
+
+    match = re.fullmatch(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?", text.strip())
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in (match.groups() if match else (None,) * 3))
+    total = hours * 3600 + minutes * 60 + seconds
+    if total <= 0:
+        raise argparse.ArgumentTypeError(f"expected a duration such as 90s, 15m or 1h30m, received {text!r}")
+    return total
+
+
 def _formats(text: str) -> tuple[str, ...]:
     names = tuple(n.strip() for n in text.split(",") if n.strip())
     known = ("keras", "onnx", "saved_model", "tflite")
@@ -73,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--seed", type=_non_negative, help="seed of the controller and of training")
     search.add_argument("--max-consecutive-failures", type=_positive,
                         help="stop after this many failed trials in a row")
+    search.add_argument("--time-budget", type=_duration, metavar="DURATION",
+                        help="no trial starts after this long (e.g. 90s, 15m, 1h30m); a running one stops "
+                             "at its next epoch boundary")
+    search.add_argument("--max-params", type=_positive, metavar="N",
+                        help="reject candidates with more parameters before training (default: the space's)")
     search.add_argument("--experiment", help="MLflow experiment and search name (default: DATASET-SPACE)")
     search.add_argument("--tracking-uri", help=f"MLflow tracking URI (default: $MLFLOW_TRACKING_URI or {UI_URI})")
     search.add_argument("--export-dir", default="exports", help="where the best model goes (default: exports)")
@@ -152,6 +169,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     opts = SearchOptions(
         dataset=args.dataset, space=args.space, controller=args.controller, max_trials=args.max_trials,
         epochs=args.epochs, seed=args.seed, max_consecutive_failures=args.max_consecutive_failures,
+        time_budget=args.time_budget, max_params=args.max_params,
         experiment=args.experiment, tracking_uri=args.tracking_uri, export_dir=args.export_dir,
         device=args.device, fresh=args.fresh, tracking=not args.no_tracking, settings=tuple(args.settings),
         data=args.data, target=args.target, register=args.register)

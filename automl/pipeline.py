@@ -37,6 +37,8 @@ class SearchOptions:
     epochs: int | None = None
     seed: int | None = None
     max_consecutive_failures: int | None = None
+    time_budget: float | None = None
+    max_params: int | None = None
     experiment: str | None = None
     tracking_uri: str | None = None
     export_dir: str = "exports"
@@ -64,6 +66,8 @@ class SearchResult:
     failed: int
     parent_run_id: str | None
     model_uri: str | None = None
+    rejected: int = 0
+    out_of_time: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,8 @@ class Settings:
     epochs: int
     seed: int
     max_consecutive_failures: int
+    max_params: int | None = None
+    time_budget: float | None = None
 
 
 def resolve(space: LoadedSpace, opts: SearchOptions) -> Settings:
@@ -83,7 +89,8 @@ def resolve(space: LoadedSpace, opts: SearchOptions) -> Settings:
     pick = lambda flag, default: default if flag is None else flag  # noqa: E731
     return Settings(pick(opts.controller, s.controller), pick(opts.max_trials, s.max_trials),
                     pick(opts.epochs, t.epochs), pick(opts.seed, s.seed),
-                    pick(opts.max_consecutive_failures, s.max_consecutive_failures))
+                    pick(opts.max_consecutive_failures, s.max_consecutive_failures),
+                    pick(opts.max_params, s.max_params), opts.time_budget)
 
 
 def load_inputs(opts: SearchOptions) -> tuple:
@@ -151,12 +158,20 @@ def run_search(opts: SearchOptions, progress_stream: Any = None, inputs: tuple |
         progress.say(f"resuming: {done} of {settings.max_trials} trials already done ({folder})")
     with _closing(tracker):
         controller.search()
+        if _out_of_time(controller):
+            progress.say(f"time budget of {settings.time_budget:.0f} s reached: no more trials start")
         return _finish(controller, tracker, data, card, space, settings, experiment, opts)
 
 
 def _absolute(name: str | None) -> str | None:
     """A path made absolute (so `automl export` finds it from anywhere); a name unchanged."""
     return str(Path(name).resolve()) if name and Path(name).exists() else name
+
+
+def _out_of_time(controller) -> bool:
+    import time
+
+    return controller.deadline is not None and time.monotonic() >= controller.deadline
 
 
 def objective_of(space: LoadedSpace, task: str) -> tuple[str, str]:
@@ -204,7 +219,20 @@ def make_controller(space: LoadedSpace, settings: Settings, data, tracker, progr
     controller.oracle.max_trials = settings.max_trials
     controller.oracle.max_consecutive_failed_trials = settings.max_consecutive_failures
     controller.oracle.verbose = 0
+    _limit(controller, settings, progress)
     return controller
+
+
+def _limit(controller, settings: Settings, progress) -> None:
+    """--time-budget and --max-params on whichever controller runs."""
+    from automl.search.limits import apply_limits
+
+    def rejected(values: dict, size: int) -> None:
+        progress.say(f"rejected a candidate before training: {size:,} parameters > max_params "
+                     f"{settings.max_params:,} ({controller.oracle.rejected} rejected so far)")
+
+    apply_limits(controller.oracle, settings.time_budget, settings.max_params, controller.parameter_count, rejected)
+    controller.deadline = getattr(controller.oracle, "deadline", None)
 
 
 @contextlib.contextmanager
@@ -268,10 +296,12 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
         controller.progress.say("logging the best model to MLflow"
                                 + (f" and registering it as {opts.register!r}" if opts.register else ""))
     model_uri = tracker.log_model(model, take(data.x_test, np.arange(min(5, len(data.y_test)))), opts.register)
-    tracker.end_search({f"best_{objective}": best.score, **test_metrics},
+    rejected = getattr(controller.oracle, "rejected", 0)
+    tracker.end_search({f"best_{objective}": best.score, **test_metrics, "rejected_candidates": rejected},
                        {"best_trial": best.trial_id, "export_path": str(path), "status": "completed"}, "completed")
     return SearchResult(experiment, objective, board, test_metrics, path, tracker.describe(),
-                        len(completed), len(trials) - len(completed), tracker_run_id(tracker), model_uri)
+                        len(completed), len(trials) - len(completed), tracker_run_id(tracker), model_uri,
+                        rejected, _out_of_time(controller))
 
 
 def test_scores(model, trial, spec, data) -> dict[str, float]:

@@ -53,7 +53,9 @@ def print_summary(result: SearchResult, console: Console | None = None) -> None:
     # A pipe or a log file gets a wide table rather than rich's 80 columns.
     console = console or Console(width=None if sys.stdout.isatty() else 160, soft_wrap=True)
     console.print(leaderboard_table(result))
-    console.print(f"trials: {result.completed} completed, {result.failed} failed")
+    extra = f", {result.rejected} candidates rejected before training (max_params)" if result.rejected else ""
+    budget = " (time budget reached)" if result.out_of_time else ""
+    console.print(f"trials: {result.completed} completed, {result.failed} failed{extra}{budget}")
     tests = ", ".join(f"{k}={v:.4f}" for k, v in result.test_metrics.items())
     console.print(f"best model on the held-out test split: {tests}")
     console.print(f"exported to: {result.export_path}")

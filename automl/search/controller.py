@@ -18,6 +18,7 @@ import keras_tuner as kt
 from automl.builders import InputSpec, augmenter, build_model, family_values, prepare_targets, schedule_callbacks
 from automl.data import DataBundle
 from automl.errors import AutoMLError, SearchError, TrackingError
+from automl.search.limits import stop_at
 from automl.search.progress import Progress
 from automl.spec.schema import Train
 from automl.tracking import Tracker, TrialRecord
@@ -72,6 +73,7 @@ class SearchController(kt.Tuner):
         self.seed = seed
         self.objective_pair = (oracle.objective.name, oracle.objective.direction)
         self.reasons: dict[str, str] = {}
+        self.deadline: float | None = None  # set with --time-budget: training stops at an epoch boundary
         self.results: dict[str, tuple[FitResult, int, str]] = {}
 
     # --- one trial -------------------------------------------------------------
@@ -85,7 +87,7 @@ class SearchController(kt.Tuner):
             initial = self._warm_start(model, values)
             own = family_values(values)
             result = fit(model, self.data, self.train, values["batch_size"], self.objective_pair,
-                         [EpochLogger(self.tracker, trial.trial_id), *schedule_callbacks(own)],
+                         [EpochLogger(self.tracker, trial.trial_id), stop_at(self.deadline), *schedule_callbacks(own)],
                          epochs=values.get("tuner/epochs"), initial_epoch=initial,
                          targets=lambda y: prepare_targets(own, self.spec, y),
                          seed=self.seed * 100_003 + int(trial.trial_id), augment=augmenter(own, self.spec))
@@ -179,6 +181,15 @@ class SearchController(kt.Tuner):
         """Parameter count, epochs and train seconds saved for a completed trial."""
         path = Path(self._file(trial_id, FACTS))
         return json.loads(path.read_text()) if path.exists() else {}
+
+    def parameter_count(self, values: dict) -> int:
+        """The size of the model ``values`` describe, built but not trained."""
+        try:
+            return build_model(dict(values), self.spec, self.train.epochs).count_params()
+        except Exception:  # noqa: BLE001 - an unbuildable model fails as a trial, with its reason
+            return 0
+        finally:
+            keras.backend.clear_session(free_memory=True)
 
     def load_model(self, trial: kt.engine.trial.Trial) -> keras.Model:
         """Rebuilds a completed trial's model and loads its best-epoch weights."""

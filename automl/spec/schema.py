@@ -101,6 +101,7 @@ class Search(Strict):
     max_trials: int = Field(10, ge=1)
     seed: int = Field(0, ge=0)
     max_consecutive_failures: int = Field(3, ge=1)
+    max_params: int | None = Field(None, ge=1)  # candidates over it are rejected before training
     initial_points: list[dict[str, Any]] = []
 
 

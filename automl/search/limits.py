@@ -1,0 +1,74 @@
+"""Search limits on any controller: a wall-clock budget and a parameter-count cap.
+
+`Limits` goes in front of an oracle's own class (as `InitialPoints` does):
+after the deadline it proposes nothing, so the search ends with the usual
+export; a proposal whose model is over ``max_params`` is rejected before any
+training and the controller is asked again. Neither counts as a trial.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+import keras_tuner as kt
+
+# The controller's own proposals tried before falling back to random draws, then random draws.
+OWN_DRAWS, RANDOM_DRAWS = 20, 200
+
+
+class Limits:
+    """Oracle mixin enforcing ``deadline`` (a `time.monotonic` value) and ``max_params``."""
+
+    deadline: float | None = None
+    max_params: int | None = None
+    size_of: Callable[[dict], int] | None = None
+    on_reject: Callable[[dict, int], None] = staticmethod(lambda values, size: None)
+    rejected: int = 0
+
+    def populate_space(self, trial_id: str) -> dict:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return {"status": kt.engine.trial.TrialStatus.STOPPED, "values": None}
+        if self.max_params is None or self.size_of is None:
+            return super().populate_space(trial_id)
+        for attempt in range(OWN_DRAWS + RANDOM_DRAWS):
+            proposal = super().populate_space(trial_id) if attempt < OWN_DRAWS else self._random_proposal()
+            if proposal["status"] != kt.engine.trial.TrialStatus.RUNNING:
+                return proposal
+            size = self.size_of(proposal["values"])
+            if size <= self.max_params:
+                return proposal
+            self.rejected += 1
+            self.on_reject(proposal["values"], size)
+            # Never proposed again, by this controller or a random draw.
+            self._tried_so_far.add(self._compute_values_hash(proposal["values"]))
+        return {"status": kt.engine.trial.TrialStatus.STOPPED, "values": None}
+
+    def _random_proposal(self) -> dict:
+        values = self._random_values()
+        status = kt.engine.trial.TrialStatus.RUNNING if values else kt.engine.trial.TrialStatus.STOPPED
+        return {"status": status, "values": values}
+
+
+def apply_limits(oracle: kt.Oracle, budget_seconds: float | None, max_params: int | None,
+                 size_of: Callable[[dict], int], on_reject: Callable[[dict, int], None]) -> kt.Oracle:
+    """Puts `Limits` in front of ``oracle``'s class; the budget starts now."""
+    if budget_seconds is None and max_params is None:
+        return oracle
+    oracle.__class__ = type(f"Limited{type(oracle).__name__}", (Limits, type(oracle)), {})
+    oracle.deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
+    oracle.max_params, oracle.size_of, oracle.on_reject = max_params, size_of, on_reject
+    oracle.rejected = 0
+    return oracle
+
+
+def stop_at(deadline: float | None) -> Any:
+    """A Keras callback that ends training at the first epoch boundary past ``deadline``."""
+    import keras
+
+    class StopAtDeadline(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            if deadline is not None and time.monotonic() >= deadline:
+                self.model.stop_training = True
+
+    return StopAtDeadline()
