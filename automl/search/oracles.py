@@ -80,6 +80,14 @@ def evolution_oracle(hp: kt.HyperParameters, s: OracleSettings) -> kt.Oracle:
                            max_trials=s.max_trials, **_common(hp, s))
 
 
+@register("rl")
+def rl_oracle(hp: kt.HyperParameters, s: OracleSettings) -> kt.Oracle:
+    """REINFORCE policy over the space's decisions with a moving-average baseline (NAS-style)."""
+    from automl.search.reinforce import ReinforceOracle
+
+    return ReinforceOracle(max_trials=s.max_trials, **_common(hp, s))
+
+
 class InitialPoints:
     """Oracle mixin: the first trials are the space's initial points, then the oracle's own.
 
@@ -102,7 +110,7 @@ def make_oracle(name: str, hp: kt.HyperParameters, settings: OracleSettings) -> 
     oracle = ORACLES.lookup(name)(hp, settings)
     if settings.initial_points:
         if name in ("grid", "hyperband"):
-            raise SpecError(f"search.initial_points: expected the random, bayesian or evolution controller, "
+            raise SpecError(f"search.initial_points: expected the random, bayesian, evolution or rl controller, "
                             f"received --controller {name} (it orders its own trials)")
         # Put the mixin in front of this oracle's own class, whichever it is.
         oracle.__class__ = type(f"Initial{type(oracle).__name__}", (InitialPoints, type(oracle)), {})
