@@ -98,7 +98,7 @@ def test_a_failing_trial_is_recorded_and_the_search_goes_on(tmp_path, digits, br
     assert any(r.status == "completed" for r in recorder.ended)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [0, 1])
 def test_nan_loss_fails_the_trial(tmp_path, digits, seed):
     # Plain SGD at a learning rate of 1e30 overflows the weights to inf within a few batches.
     recorder = Recorder()
