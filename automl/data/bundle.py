@@ -74,7 +74,16 @@ class DataBundle:
         return replace(self, task="reconstruction", y_train=self.x_train, y_val=self.x_val, y_test=self.x_test)
 
     def fingerprint(self) -> str:
-        """A short hash of all the data and labels, to tell datasets apart in MLflow."""
+        """A short hash of all the data and labels, to tell datasets apart in MLflow.
+
+        Computed once per bundle: kept in the instance's ``__dict__``, not in a field, so a
+        bundle made with `dataclasses.replace` (other arrays) computes its own.
+        """
+        if "_fingerprint" not in self.__dict__:
+            self.__dict__["_fingerprint"] = self._digest()
+        return self.__dict__["_fingerprint"]
+
+    def _digest(self) -> str:
         digest = hashlib.sha256()
         for part in (self.x_train, self.y_train, self.x_val, self.y_val, self.x_test, self.y_test):
             for name, array in (sorted(part.items()) if isinstance(part, dict) else [("", part)]):

@@ -40,3 +40,11 @@ def test_card_that_contradicts_the_data_is_refused(write_yaml):
     path = write_yaml("name: iris\nsource: sklearn\noptions: {dataset: iris}\ninput: image\n")
     with pytest.raises(DataError, match="input: expected 'tabular' for this data, received 'image'"):
         load_dataset(load_card(str(path)))
+
+
+def test_a_bundle_with_other_arrays_has_its_own_fingerprint(digits):
+    first = digits.fingerprint()
+    merged = digits.with_validation_in_train()
+    assert merged.fingerprint() != first and digits.fingerprint() == first
+    assert len(merged.y_train) == len(digits.y_train) + len(digits.y_val)
+    assert digits.as_reconstruction().fingerprint() != first
