@@ -88,6 +88,14 @@ def rl_oracle(hp: kt.HyperParameters, s: OracleSettings) -> kt.Oracle:
     return ReinforceOracle(max_trials=s.max_trials, **_common(hp, s))
 
 
+@register("asha")
+def asha_oracle(hp: kt.HyperParameters, s: OracleSettings) -> kt.Oracle:
+    """Asynchronous successive halving over epochs: rungs grow by 3, the top third goes on."""
+    from automl.search.asha import AshaOracle
+
+    return AshaOracle(max_epochs=max(s.max_epochs, 1), eta=3, max_trials=s.max_trials, **_common(hp, s))
+
+
 class InitialPoints:
     """Oracle mixin: the first trials are the space's initial points, then the oracle's own.
 
@@ -109,7 +117,7 @@ def make_oracle(name: str, hp: kt.HyperParameters, settings: OracleSettings) -> 
     """Builds the controller registered under ``name``, starting from the initial points."""
     oracle = ORACLES.lookup(name)(hp, settings)
     if settings.initial_points:
-        if name in ("grid", "hyperband"):
+        if name in ("grid", "hyperband", "asha"):
             raise SpecError(f"search.initial_points: expected the random, bayesian, evolution or rl controller, "
                             f"received --controller {name} (it orders its own trials)")
         # Put the mixin in front of this oracle's own class, whichever it is.

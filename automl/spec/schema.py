@@ -17,7 +17,7 @@ OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta", "nadam")
 SCHEDULES = ("constant", "exponential", "step", "cosine", "plateau")
 LOSSES = ("auto", "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
           "hinge", "mse", "mae", "huber")
-CONTROLLERS = ("random", "grid", "bayesian", "hyperband", "evolution", "rl")
+CONTROLLERS = ("random", "grid", "bayesian", "hyperband", "evolution", "rl", "asha")
 TASKS = ("multiclass", "binary", "multilabel", "regression", "reconstruction")
 SKLEARN_DATASETS = ("digits", "iris", "wine", "breast_cancer", "diabetes")
 

@@ -1,0 +1,83 @@
+"""Asynchronous successive halving (ASHA; Li et al., 2020) over epochs, as a KerasTuner oracle.
+
+Budgets grow by ``eta`` from rung to rung, counted down from the full budget:
+with 30 epochs and eta 3 the rungs train to 1, 3, 10 and 30 epochs. Whenever
+a trial is asked for, the highest rung with a promotable trial — one in the
+top 1/eta of its rung's completed trials, not yet promoted — promotes it: the
+same values train on from its weights to the next rung's epochs. Otherwise a
+new random configuration starts at the bottom rung. No rung waits for a full
+cohort, so several workers can share one search. The promotions are read
+back from the trials themselves, so a resumed search goes on as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras_tuner as kt
+
+EPOCHS, INITIAL, PARENT, RUNG = "tuner/epochs", "tuner/initial_epoch", "tuner/trial_id", "tuner/rung"
+
+
+def rung_epochs(max_epochs: int, eta: int) -> list[int]:
+    """Each rung's cumulative epochs: ..., max/eta^2, max/eta, max, rounded, smallest at least 1."""
+    epochs = [max_epochs]
+    while epochs[-1] // eta >= 1 and len(epochs) < 6:
+        epochs.append(epochs[-1] // eta)
+    return sorted(set(epochs))
+
+
+class AshaOracle(kt.Oracle):
+    """Successive halving without synchronization.
+
+    Args:
+        max_epochs: The top rung's epochs.
+        eta: Budget growth per rung and the share promoted (1/eta).
+        **kwargs: `kt.Oracle` arguments.
+    """
+
+    def __init__(self, max_epochs: int, eta: int = 3, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.eta = max(2, eta)
+        self.rungs = rung_epochs(max(1, max_epochs), self.eta)
+
+    def populate_space(self, trial_id: str) -> dict:
+        """Promotes the best promotable trial of the highest rung, or starts a new one at the bottom."""
+        parent = self.promotable()
+        if parent is not None:
+            rung = parent.hyperparameters.values[RUNG] + 1
+            values = {k: v for k, v in parent.hyperparameters.values.items() if not k.startswith("tuner/")}
+            values.update({EPOCHS: self.rungs[rung], INITIAL: self.rungs[rung - 1], PARENT: parent.trial_id,
+                           RUNG: rung})
+            return {"status": kt.engine.trial.TrialStatus.RUNNING, "values": values}
+        values = self._random_values()
+        if values is None:
+            return {"status": kt.engine.trial.TrialStatus.STOPPED, "values": None}
+        values.update({EPOCHS: self.rungs[0], INITIAL: 0, RUNG: 0})
+        return {"status": kt.engine.trial.TrialStatus.RUNNING, "values": values}
+
+    def promotable(self) -> kt.engine.trial.Trial | None:
+        """The best trial in the top 1/eta of the highest rung below the top that has one not yet promoted."""
+        promoted = {t.hyperparameters.values.get(PARENT) for t in self.trials.values()}
+        for rung in range(len(self.rungs) - 2, -1, -1):
+            done = self.completed_at(rung)
+            top = done[: len(done) // self.eta]
+            waiting = [t for t in top if t.trial_id not in promoted]
+            if waiting:
+                return waiting[0]
+        return None
+
+    def completed_at(self, rung: int) -> list[kt.engine.trial.Trial]:
+        """The rung's completed trials, best first."""
+        done = [t for t in self.trials.values() if t.hyperparameters.values.get(RUNG) == rung
+                and t.status == kt.engine.trial.TrialStatus.COMPLETED and t.score is not None]
+        return sorted(done, key=lambda t: t.score, reverse=self.objective.direction == "max")
+
+    def get_state(self) -> dict:
+        """KerasTuner's state plus the rungs."""
+        return {**super().get_state(), "eta": self.eta, "rungs": self.rungs}
+
+    def set_state(self, state: dict) -> None:
+        """Restores KerasTuner's state and the rungs."""
+        super().set_state(state)
+        self.eta, self.rungs = state.get("eta", self.eta), state.get("rungs", self.rungs)

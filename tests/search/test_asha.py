@@ -1,0 +1,93 @@
+"""Asynchronous successive halving: rungs, promotion of the top 1/eta (no network trained), one real search."""
+
+from __future__ import annotations
+
+import keras_tuner as kt
+
+from automl.search.asha import EPOCHS, INITIAL, PARENT, RUNG, AshaOracle, rung_epochs
+from tests.search.test_evolution import space
+
+
+def oracle(tmp_path, direction="max", name="asha") -> AshaOracle:
+    o = AshaOracle(max_epochs=9, eta=3, objective=kt.Objective("val_accuracy" if direction == "max" else "val_loss",
+                                                               direction),
+                   max_trials=100, hyperparameters=space(), seed=2)
+    o._set_project_dir(str(tmp_path), name)
+    if (tmp_path / name / "oracle.json").exists():
+        o.reload()
+    return o
+
+
+def step(o: AshaOracle, score: float) -> dict:
+    trial = o.create_trial("tuner0")
+    o.update_trial(trial.trial_id, {o.objective.name: score})
+    trial.status = "COMPLETED"
+    o.end_trial(trial)
+    o.save()
+    return trial.hyperparameters.values
+
+
+def test_rungs_grow_by_eta_down_from_the_full_budget():
+    assert rung_epochs(30, 3) == [1, 3, 10, 30]
+    assert rung_epochs(9, 3) == [1, 3, 9]
+    assert rung_epochs(1, 3) == [1]
+
+
+def test_new_trials_start_at_the_bottom_and_the_top_third_is_promoted_once(tmp_path):
+    o = oracle(tmp_path)
+    bottom = [step(o, s) for s in (0.2, 0.9, 0.5)]
+    assert all(v[RUNG] == 0 and v[EPOCHS] == 1 and v[INITIAL] == 0 for v in bottom)
+    promoted = o.create_trial("tuner0").hyperparameters.values  # 3 done at rung 0: the best one goes on
+    assert promoted[RUNG] == 1 and promoted[EPOCHS] == 3 and promoted[INITIAL] == 1
+    best = next(t for t in o.trials.values() if t.score == 0.9)
+    assert promoted[PARENT] == best.trial_id
+    assert {k: v for k, v in promoted.items() if not k.startswith("tuner/")} == \
+        {k: v for k, v in best.hyperparameters.values.items() if not k.startswith("tuner/")}
+    o.update_trial(o.ongoing_trials["tuner0"].trial_id, {"val_accuracy": 0.95})
+    finished = o.ongoing_trials["tuner0"]
+    finished.status = "COMPLETED"
+    o.end_trial(finished)
+    assert step(o, 0.1)[RUNG] == 0  # nothing left to promote: a new configuration
+
+
+def test_lower_is_better_promotes_the_lowest(tmp_path):
+    o = oracle(tmp_path, direction="min")
+    for s in (0.7, 0.2, 0.5):
+        step(o, s)
+    assert o.promotable().score == 0.2
+
+
+def test_promotions_climb_to_the_top_rung_and_never_past_it(tmp_path):
+    o = oracle(tmp_path)
+    rungs = [step(o, 0.1 + 0.01 * i)[RUNG] for i in range(40)]
+    assert max(rungs) == 2 and rungs.count(2) >= 1
+    assert rungs.count(0) > rungs.count(1) > rungs.count(2)
+
+
+def test_a_resumed_search_promotes_as_the_uninterrupted_one_would(tmp_path):
+    scores = [0.3, 0.8, 0.4, 0.9, 0.5, 0.6, 0.2, 0.7]
+    straight = oracle(tmp_path / "a")
+    expected = [step(straight, s) for s in scores]
+    first = oracle(tmp_path / "b")
+    got = [step(first, s) for s in scores[:4]]
+    resumed = oracle(tmp_path / "b")
+    got += [step(resumed, s) for s in scores[4:]]
+    assert got == expected
+
+
+def test_a_short_real_search_with_the_asha_controller(tmp_path, tiny_cnn):
+    import json
+
+    from automl.pipeline import SearchOptions, run_search
+
+    opts = SearchOptions(dataset="digits", space=str(tiny_cnn), controller="asha", max_trials=4, epochs=3,
+                         export_dir=str(tmp_path / "exports"), state_dir=str(tmp_path / "state"),
+                         device="cpu", tracking=False, experiment="asha")
+    result = run_search(opts, progress_stream=open(tmp_path / "progress.txt", "a"))
+    assert result.completed == 4
+    trials = {p.parent.name: json.loads(p.read_text()) for p in
+              (tmp_path / "state" / "asha").glob("trial_*/trial.json")}
+    promoted = [t for t in trials.values() if t["hyperparameters"]["values"].get(RUNG) == 1]
+    assert len(promoted) == 1 and promoted[0]["hyperparameters"]["values"][EPOCHS] == 3
+    facts = json.loads((tmp_path / "state" / "asha" / f"trial_{promoted[0]['trial_id']}" / "facts.json").read_text())
+    assert facts["epochs_run"] <= 2  # trained on from the parent's weights: epochs 2 and 3 only
