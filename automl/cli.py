@@ -267,12 +267,13 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     """Prints a search's trials from MLflow; ``--csv`` writes all of them, every column."""
-    from automl.report import trials_table, write_csv
+    from automl.data.tables import write_csv
+    from automl.report import trials_table
     from automl.tracking.query import trial_table
 
     table = trial_table(_store(args), args.experiment)
     if args.csv:
-        write_csv(table.frame, args.csv)
+        write_csv(table.frame, args.csv, "--csv")
     from rich.console import Console
 
     Console(width=None if sys.stdout.isatty() else 160, soft_wrap=True).print(trials_table(table, args.top))

@@ -7,7 +7,6 @@ is refused unless the user trusts it (``--trust-model``).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -15,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from automl.data.images import SUFFIXES, read_image
-from automl.data.tables import read_table, safe_name
+from automl.data.tables import read_table, safe_name, write_csv
 from automl.errors import DataError, ExportError
 
 BATCH = 256
@@ -37,15 +36,7 @@ def predict_file(model_path: str, input_path: str, output: str, trust: bool = Fa
     if "reconstruction" in outputs and len(inputs) == 1:  # an autoencoder: how far each row is rebuilt
         x = next(iter(inputs.values())).astype("float32")
         frame["reconstruction_error"] = ((outputs["reconstruction"] - x) ** 2).reshape(len(x), -1).mean(axis=1)
-    target = Path(output)
-    temporary = target.with_name(f".{target.name}.tmp")
-    try:
-        frame.to_csv(temporary, index=False)
-        os.replace(temporary, target)
-    except OSError as err:
-        temporary.unlink(missing_ok=True)
-        raise DataError(f"--output: cannot write {output!r}: {err.strerror}") from None
-    return target, len(frame)
+    return write_csv(frame, output, "--output"), len(frame)
 
 
 def check_paths(model_path: str, input_path: str) -> None:

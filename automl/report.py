@@ -11,7 +11,6 @@ from rich.table import Table
 from automl.pipeline import SearchResult
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from automl.tracking.query import TrialTable
 
@@ -103,24 +102,3 @@ def _plain(value: Any) -> Any:
     if not _present(value):
         return None
     return value.item() if hasattr(value, "item") else value
-
-
-def write_csv(frame: "pd.DataFrame", path: str) -> None:
-    """Writes ``frame`` to ``path`` whole or not at all (a temporary file renamed into place).
-
-    Raises:
-        AutoMLError: The folder does not exist or cannot be written.
-    """
-    import os
-    from pathlib import Path
-
-    from automl.errors import AutoMLError
-
-    target = Path(path)
-    temporary = target.with_name(f".{target.name}.tmp")
-    try:
-        frame.to_csv(temporary, index=False)
-        os.replace(temporary, target)
-    except OSError as err:
-        temporary.unlink(missing_ok=True)
-        raise AutoMLError(f"--csv: cannot write {path!r}: {err.strerror}") from None

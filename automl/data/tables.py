@@ -92,3 +92,27 @@ def safe_name(column: str) -> str:
     """A column name usable as a model input name (letters, digits, underscores)."""
     name = re.sub(r"\W+", "_", column.strip()).strip("_") or "column"
     return f"c_{name}" if name[0].isdigit() else name
+
+
+def write_csv(frame: pd.DataFrame, path: str, flag: str) -> Path:
+    """Writes ``frame`` to ``path`` whole or not at all (a temporary file renamed into place).
+
+    Args:
+        frame: The table.
+        path: Where it goes.
+        flag: The command-line flag that named ``path``, for the error.
+
+    Raises:
+        DataError: The folder does not exist or cannot be written.
+    """
+    import os
+
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.tmp")
+    try:
+        frame.to_csv(temporary, index=False)
+        os.replace(temporary, target)
+    except OSError as err:
+        temporary.unlink(missing_ok=True)
+        raise DataError(f"{flag}: cannot write {path!r}: {err.strerror}") from None
+    return target
