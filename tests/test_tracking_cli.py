@@ -62,7 +62,9 @@ def test_leaderboard_ranks_the_trials_as_the_search_did_and_writes_csv(searched,
 
 def test_leaderboard_defaults_to_the_latest_search_and_top_limits_rows(searched, capsys):
     _, store, _ = searched
+    before = os.environ.get("MLFLOW_TRACKING_URI")
     assert main(["leaderboard", "--tracking-uri", store, "--top", "1"]) == 0
+    assert os.environ.get("MLFLOW_TRACKING_URI") == before  # later subprocesses must not inherit this store
     out = capsys.readouterr().out
     assert "Leaderboard: board (1 of 3 trials" in out and len(rows_of(out)) == 1
 

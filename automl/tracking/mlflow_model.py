@@ -9,6 +9,7 @@ import warnings
 from typing import Any
 
 from automl.tracking.base import DatasetRecord
+from automl.tracking.uri import using
 
 
 def dataset_input(record: DatasetRecord):
@@ -39,14 +40,13 @@ def log_keras_model(uri: str, run_id: str, model: Any, example: Any, register: s
 
     example = _plain(example)
     signature = infer_signature(example, _predict(model, example))
-    mlflow.set_tracking_uri(uri)
     quiet = logging.getLogger("mlflow")
     level, quiet.level = quiet.level, logging.ERROR
     try:
         # MLflow checks the example through Keras `predict`, which refuses string arrays
         # (text and categorical columns); the check only warns, the model is logged either way.
         # Keras' predict draws progress bars and the registry prints its own lines: keep them out.
-        with warnings.catch_warnings(), mlflow.start_run(run_id=run_id), \
+        with using(uri), warnings.catch_warnings(), mlflow.start_run(run_id=run_id), \
                 contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             warnings.simplefilter("ignore")
             info = mlflow.tensorflow.log_model(model, name="model", signature=signature,

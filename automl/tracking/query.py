@@ -8,6 +8,7 @@ import pandas as pd
 
 from automl.errors import AutoMLError, TrackingError
 from automl.tracking.mlflow_tracker import KIND_TAG, TRIAL_TAG, run_name
+from automl.tracking.uri import using
 
 HIDDEN = ("tuner/",)  # KerasTuner's bookkeeping values (Hyperband rounds), not choices
 
@@ -54,9 +55,10 @@ def _trial_table(uri: str, experiment: str | None) -> TrialTable:
     name = client.get_experiment(parent.info.experiment_id).name
     objective = parent.data.params.get("objective", "")
     direction = parent.data.params.get("objective_direction", "max")
-    runs = mlflow.search_runs([parent.info.experiment_id], max_results=100_000,
-                              filter_string=f"tags.`mlflow.parentRunId` = '{parent.info.run_id}' "
-                                            f"and tags.`{KIND_TAG}` = 'trial'")
+    with using(uri):  # search_runs reads MLflow's process-wide URI
+        runs = mlflow.search_runs([parent.info.experiment_id], max_results=100_000,
+                                  filter_string=f"tags.`mlflow.parentRunId` = '{parent.info.run_id}' "
+                                                f"and tags.`{KIND_TAG}` = 'trial'")
     frame = _tidy(runs, objective)
     # Ties keep trial order, as KerasTuner's own ranking does.
     frame = frame.assign(_order=pd.to_numeric(frame["trial"], errors="coerce"))
@@ -101,9 +103,6 @@ def _client(uri: str):
         if not path.exists():
             raise TrackingError(f"--tracking-uri: no MLflow store at {str(path)!r}; "
                                 f"run `automl search` first, or pass the store with --tracking-uri")
-    import mlflow
-
-    mlflow.set_tracking_uri(uri)
     return MlflowClient(uri)
 
 

@@ -1,5 +1,6 @@
 """A search's records in a real MLflow SQLite store: parent run, nested trials, metrics."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from mlflow.tracking import MlflowClient
 from automl.errors import TrackingError
 from automl.pipeline import SearchOptions, run_search
 from automl.tracking import MlflowTracker, TrialRecord
+from automl.tracking.uri import using
 
 
 @pytest.fixture()
@@ -71,14 +73,16 @@ def test_best_model_is_logged_on_the_parent_and_predicts_like_the_export(tmp_pat
     import numpy as np
     import tensorflow as tf
 
+    before = os.environ.get("MLFLOW_TRACKING_URI")
     result = search(tmp_path, store, tiny_cnn, max_trials=1, experiment="modelled")
     _, parents, _ = runs_of(store, "modelled")
     assert parents[0].data.tags["model_uri"] == result.model_uri
-    mlflow.set_tracking_uri(store)
-    info = mlflow.models.get_model_info(result.model_uri)
-    assert info.signature.inputs.input_types() and info.saved_input_example_info is not None
-    x = digits.x_test[:16]
-    logged = mlflow.pyfunc.load_model(result.model_uri).predict(x)
+    assert os.environ.get("MLFLOW_TRACKING_URI") == before  # the search set no process-wide store
+    with using(store):
+        info = mlflow.models.get_model_info(result.model_uri)
+        assert info.signature.inputs.input_types() and info.saved_input_example_info is not None
+        x = digits.x_test[:16]
+        logged = mlflow.pyfunc.load_model(result.model_uri).predict(x)
     exported = tf.saved_model.load(str(result.export_path / "saved_model"))  # kept: serve needs its variables
     served = exported.serve(tf.constant(x))["probabilities"]
     assert np.abs(np.asarray(logged) - served.numpy()).max() < 1e-5
