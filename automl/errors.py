@@ -32,3 +32,14 @@ class ExportError(AutoMLError):
 
 class TrackingError(AutoMLError):
     """The tracking store cannot be reached or written."""
+
+
+def first_line(err: BaseException) -> str:
+    """An exception's first non-empty line, for a one-line message.
+
+    A long line keeps its start and its end, where the cause usually is
+    (``... File too large``).
+    """
+    text = [line.strip() for line in str(err).strip().splitlines() if line.strip()]
+    line = text[0] if text else type(err).__name__
+    return line if len(line) <= 240 else f"{line[:100]} ... {line[-130:]}"

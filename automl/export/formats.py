@@ -13,7 +13,7 @@ from pathlib import Path
 
 import keras
 
-from automl.errors import ExportError
+from automl.errors import ExportError, first_line
 from automl.registry import Registry
 
 FORMATS = Registry("--format", ExportError)
@@ -64,7 +64,7 @@ def tflite(model: keras.Model, folder: Path, facts: ExportFacts) -> Path:
                 raise
             content = _convert_tflite(model, facts, batch=1)
     except Exception as err:  # noqa: BLE001
-        raise ExportError(f"--format tflite: the converter refused the model: {_first_line(err)}") from None
+        raise ExportError(f"--format tflite: the converter refused the model: {first_line(err)}") from None
     (folder / "model.tflite").write_bytes(content)
     return folder / "model.tflite"
 
@@ -119,8 +119,3 @@ def _layers(model: keras.Model):
         yield layer
         if hasattr(layer, "layers"):
             yield from _layers(layer)
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return (text[0] if text else type(err).__name__)[:300]

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from automl.errors import AutoMLError, ExportError
+from automl.errors import AutoMLError, ExportError, first_line
 from automl.export.card import write_card
 from automl.export.formats import FORMATS, ExportFacts
 
@@ -61,7 +61,7 @@ def export_model(model, root: Path, experiment: str, card: dict, formats: Sequen
         raise
     except Exception as err:  # noqa: BLE001 - any failure must leave no half export
         shutil.rmtree(tmp, ignore_errors=True)
-        raise ExportError(f"--export-dir: cannot export to {final}: {_first_line(err)}") from None
+        raise ExportError(f"--export-dir: cannot export to {final}: {first_line(err)}") from None
     return final
 
 
@@ -74,13 +74,6 @@ def _signature_facts(path: Path) -> dict[str, Any]:
     describe = lambda spec: f"{spec.dtype.name} {list(spec.shape)}"  # noqa: E731
     return {"inputs": {k: describe(v) for k, v in serve.structured_input_signature[1].items()},
             "outputs": {k: describe(v) for k, v in serve.structured_outputs.items()}}
-
-
-def _first_line(err: BaseException) -> str:
-    """The error's first line; a long one keeps its start and its end, where the cause is."""
-    text = [line.strip() for line in str(err).strip().splitlines() if line.strip()]
-    line = text[0] if text else type(err).__name__
-    return line if len(line) <= 240 else f"{line[:100]} ... {line[-130:]}"
 
 
 def _free_name(path: Path) -> Path:

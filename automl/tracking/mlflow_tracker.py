@@ -13,7 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Callable
 
-from automl.errors import AutoMLError, TrackingError
+from automl.errors import AutoMLError, TrackingError, first_line
 from automl.tracking.base import DatasetRecord, Tracker, TrialRecord
 
 DEFAULT_URI = "sqlite:///mlruns/mlflow.db"
@@ -36,8 +36,7 @@ def _store_errors(method: Callable) -> Callable:
         except AutoMLError:
             raise
         except Exception as err:  # noqa: BLE001 - MLflow raises many kinds; all mean "store unusable"
-            first = next((line for line in str(err).splitlines() if line.strip()), type(err).__name__)
-            raise TrackingError(f"MLflow store {self.uri!r} failed ({method.__name__}): {first[:300]}; "
+            raise TrackingError(f"MLflow store {self.uri!r} failed ({method.__name__}): {first_line(err)}; "
                                 f"the search state is saved, run the same command again to resume") from None
     return guarded
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from automl.errors import AutoMLError, TrackingError
+from automl.errors import AutoMLError, TrackingError, first_line
 from automl.tracking.mlflow_tracker import KIND_TAG, TRIAL_TAG, run_name
 from automl.tracking.uri import using
 
@@ -43,8 +43,7 @@ def trial_table(uri: str, experiment: str | None = None) -> TrialTable:
     except AutoMLError:
         raise
     except Exception as err:  # noqa: BLE001 - a server that is down, a store that is not MLflow's
-        first = next((line for line in str(err).splitlines() if line.strip()), type(err).__name__)
-        raise TrackingError(f"--tracking-uri: cannot read MLflow store {uri!r}: {first[:300]}") from None
+        raise TrackingError(f"--tracking-uri: cannot read MLflow store {uri!r}: {first_line(err)}") from None
 
 
 def _trial_table(uri: str, experiment: str | None) -> TrialTable:
