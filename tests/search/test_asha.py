@@ -75,15 +75,10 @@ def test_a_resumed_search_promotes_as_the_uninterrupted_one_would(tmp_path):
     assert got == expected
 
 
-def test_a_short_real_search_with_the_asha_controller(tmp_path, tiny_cnn):
+def test_a_short_real_search_with_the_asha_controller(tmp_path, short_search):
     import json
 
-    from automl.pipeline import SearchOptions, run_search
-
-    opts = SearchOptions(dataset="digits", space=str(tiny_cnn), controller="asha", max_trials=4, epochs=3,
-                         export_dir=str(tmp_path / "exports"), state_dir=str(tmp_path / "state"),
-                         device="cpu", tracking=False, experiment="asha")
-    result = run_search(opts, progress_stream=open(tmp_path / "progress.txt", "a"))
+    result, _ = short_search(controller="asha", max_trials=4, epochs=3, experiment="asha")
     assert result.completed == 4
     trials = {p.parent.name: json.loads(p.read_text()) for p in
               (tmp_path / "state" / "asha").glob("trial_*/trial.json")}

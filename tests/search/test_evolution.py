@@ -122,12 +122,7 @@ def test_a_resumed_oracle_proposes_what_the_uninterrupted_one_would(tmp_path):
     assert resumed.create_trial("tuner0").hyperparameters.values == expected
 
 
-def test_a_short_real_search_with_the_evolution_controller(tmp_path, tiny_cnn):
-    from automl.pipeline import SearchOptions, run_search
-
-    opts = SearchOptions(dataset="digits", space=str(tiny_cnn), controller="evolution", max_trials=5, epochs=2,
-                         export_dir=str(tmp_path / "exports"), state_dir=str(tmp_path / "state"),
-                         device="cpu", tracking=False)
-    result = run_search(opts, progress_stream=open(tmp_path / "progress.txt", "a"))
+def test_a_short_real_search_with_the_evolution_controller(short_search):
+    result, log = short_search(controller="evolution", max_trials=5, epochs=2)
     assert result.completed == 5 and result.test_metrics["test_accuracy"] > 0.5
-    assert "evolution controller, 5 trials" in (tmp_path / "progress.txt").read_text()
+    assert "evolution controller, 5 trials" in log

@@ -50,20 +50,14 @@ def test_no_limits_leave_the_oracle_as_it_is(tmp_path):
         kt.oracles.RandomSearchOracle
 
 
-def test_a_real_search_within_a_budget_and_a_size_cap(tmp_path, tiny_cnn):
+def test_a_real_search_within_a_budget_and_a_size_cap(tmp_path, short_search):
     import json
 
-    from automl.pipeline import SearchOptions, run_search
-
-    opts = SearchOptions(dataset="digits", space=str(tiny_cnn), max_trials=50, epochs=3, time_budget=6.0,
-                         max_params=3000, export_dir=str(tmp_path / "exports"), state_dir=str(tmp_path / "state"),
-                         device="cpu", tracking=False, experiment="limited")
     started = time.monotonic()
-    result = run_search(opts, progress_stream=open(tmp_path / "progress.txt", "a"))
+    result, log = short_search(max_trials=50, epochs=3, time_budget=6.0, max_params=3000, experiment="limited")
     assert result.out_of_time and 1 <= result.completed < 50
     assert time.monotonic() - started < 120  # stopped by the budget, not by running 50 trials
     sizes = [json.loads(p.read_text())["params"] for p in (tmp_path / "state" / "limited").glob("trial_*/facts.json")]
     assert sizes and max(sizes) <= 3000 and result.rejected >= 1
-    log = (tmp_path / "progress.txt").read_text()
     assert "time budget of 6 s reached" in log
     assert log.count("rejected a candidate before training") == result.rejected

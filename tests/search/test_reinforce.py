@@ -86,12 +86,7 @@ def test_a_resumed_policy_proposes_what_the_uninterrupted_one_would(tmp_path):
     assert got == expected
 
 
-def test_a_short_real_search_with_the_rl_controller(tmp_path, tiny_cnn):
-    from automl.pipeline import SearchOptions, run_search
-
-    opts = SearchOptions(dataset="digits", space=str(tiny_cnn), controller="rl", max_trials=3, epochs=2,
-                         export_dir=str(tmp_path / "exports"), state_dir=str(tmp_path / "state"),
-                         device="cpu", tracking=False)
-    result = run_search(opts, progress_stream=open(tmp_path / "progress.txt", "a"))
+def test_a_short_real_search_with_the_rl_controller(short_search):
+    result, log = short_search(controller="rl", max_trials=3, epochs=2)
     assert result.completed == 3 and result.test_metrics["test_accuracy"] > 0.5
-    assert "rl controller, 3 trials" in (tmp_path / "progress.txt").read_text()
+    assert "rl controller, 3 trials" in log
