@@ -60,14 +60,37 @@ def test_initial_point_is_completed_with_defaults_and_inactive_values_dropped():
     assert values["initializer"] == "glorot_uniform"  # not named in the point: its default
 
 
-@pytest.mark.parametrize("controller", ["random", "bayesian"])
-def test_oracles_propose_the_initial_points_first(controller):
+@pytest.mark.parametrize("controller", ["random", "bayesian", "hyperband", "evolution", "rl", "asha"])
+def test_oracles_propose_the_initial_points_first(controller, tmp_path):
     from automl.search import OracleSettings, make_oracle
 
     space = load_space("auto_image")
-    settings = OracleSettings(kt.Objective("val_accuracy", "max"), 5, 0, 3, 5,
+    settings = OracleSettings(kt.Objective("val_accuracy", "max"), 5, 0, 3, 9,
                               tuple(space.initial_points))
     oracle = make_oracle(controller, build_hyperparameters(space), settings)
-    first = oracle.populate_space("0")["values"]
-    assert first["family"] == "cnn" and first["cnn.blocks"] == 2 and first["cnn.filters"] == 32
-    assert not any(k.startswith(("mlp.", "transformer.")) for k in first)
+    oracle._set_project_dir(str(tmp_path), "points")
+    first = oracle.create_trial("tuner0")
+    values = first.hyperparameters.values
+    assert values["family"] == "cnn" and values["cnn.blocks"] == 2 and values["cnn.filters"] == 32
+    assert not any(k.startswith(("mlp.", "transformer.")) for k in values)
+    # Used once: the oracle's own proposals follow, also after a resume from the saved state.
+    oracle.update_trial(first.trial_id, {"val_accuracy": 0.5})
+    first.status = "COMPLETED"
+    oracle.end_trial(first)
+    oracle.save()  # KerasTuner saves before it lets go of the ongoing trial
+    resumed = make_oracle(controller, build_hyperparameters(space), settings)
+    resumed._set_project_dir(str(tmp_path), "points")
+    resumed.reload()
+    second = resumed.create_trial("tuner0").hyperparameters.values
+    strip = lambda v: {k: x for k, x in v.items() if not k.startswith("tuner/")}  # noqa: E731
+    assert strip(second) != strip(values)
+
+
+def test_grid_refuses_initial_points():
+    from automl.errors import SpecError
+    from automl.search import OracleSettings, make_oracle
+
+    space = load_space("auto_image")
+    settings = OracleSettings(kt.Objective("val_accuracy", "max"), 5, 0, 3, 9, tuple(space.initial_points))
+    with pytest.raises(SpecError, match="other than grid"):
+        make_oracle("grid", build_hyperparameters(space), settings)

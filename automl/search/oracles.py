@@ -97,30 +97,56 @@ def asha_oracle(hp: kt.HyperParameters, s: OracleSettings) -> kt.Oracle:
 
 
 class InitialPoints:
-    """Oracle mixin: the first trials are the space's initial points, then the oracle's own.
+    """Oracle mixin: the space's initial points are tried before the oracle's own proposals.
 
     A point names only some values; the rest take their defaults and values
-    of inactive conditional scopes are dropped.
+    of inactive conditional scopes are dropped. Oracles that order their own
+    trials by budget (hyperband, asha) take the points as their first random
+    draws, so the points enter at the bottom rung. A point is used once: it is
+    skipped when a trial (or a rejected candidate) already has its values,
+    which is also how a resumed search knows where it was.
     """
 
     initial_points: tuple[dict, ...] = ()
+    points_first: bool = True  # False: the points only replace random draws
 
     def populate_space(self, trial_id: str) -> dict:
-        started = len(self.trials)  # resumed searches count the trials already run
-        if started < len(self.initial_points):
-            return {"status": "RUNNING",
-                    "values": active_values(self.hyperparameters, self.initial_points[started])}
+        values = self._next_initial_point() if self.points_first else None
+        if values is not None:
+            return {"status": "RUNNING", "values": values}
         return super().populate_space(trial_id)
+
+    def _random_values(self) -> dict | None:
+        values = self._next_initial_point()
+        return values if values is not None else super()._random_values()
+
+    def _next_initial_point(self) -> dict | None:
+        used = {_searched_key(t.hyperparameters.values) for t in self.trials.values()}
+        for point in self.initial_points:
+            values = active_values(self.hyperparameters, point)
+            if _searched_key(values) not in used and self._compute_values_hash(values) not in self._tried_so_far:
+                self._tried_so_far.add(self._compute_values_hash(values))
+                return values
+        return None
+
+
+def _searched_key(values: dict) -> str:
+    """The searched values of a trial without KerasTuner's budget bookkeeping (``tuner/...``)."""
+    return repr(sorted((k, v) for k, v in values.items() if not k.startswith("tuner/")))
+
+
+BUDGETED = ("hyperband", "asha")
 
 
 def make_oracle(name: str, hp: kt.HyperParameters, settings: OracleSettings) -> kt.Oracle:
     """Builds the controller registered under ``name``, starting from the initial points."""
+    if settings.initial_points and name == "grid":
+        raise SpecError("search.initial_points: expected a controller other than grid, received "
+                        "--controller grid (it tries every combination in its own order)")
     oracle = ORACLES.lookup(name)(hp, settings)
     if settings.initial_points:
-        if name in ("grid", "hyperband", "asha"):
-            raise SpecError(f"search.initial_points: expected the random, bayesian, evolution or rl controller, "
-                            f"received --controller {name} (it orders its own trials)")
         # Put the mixin in front of this oracle's own class, whichever it is.
         oracle.__class__ = type(f"Initial{type(oracle).__name__}", (InitialPoints, type(oracle)), {})
         oracle.initial_points = tuple(settings.initial_points)
+        oracle.points_first = name not in BUDGETED
     return oracle
