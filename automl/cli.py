@@ -125,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--experiment", help="experiment name (default: the latest search's)")
     board.add_argument("--top", type=_positive, default=10, help="rows to print (default: 10)")
     board.add_argument("--csv", metavar="FILE", help="also write every trial and hyperparameter to FILE")
+    board.add_argument("--pareto", action="store_true",
+                       help="a multi-objective search: only the trials on the Pareto front")
     board.add_argument("--tracking-uri", help=f"store to read (default: $MLFLOW_TRACKING_URI or {UI_URI})")
     validate = sub.add_parser("validate", help="check search spaces and dataset cards (no TensorFlow)")
     validate.add_argument("files", nargs="+", help="YAML files to check")
@@ -276,7 +278,8 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         write_csv(table.frame, args.csv, "--csv")
     from rich.console import Console
 
-    Console(width=None if sys.stdout.isatty() else 160, soft_wrap=True).print(trials_table(table, args.top))
+    console = Console(width=None if sys.stdout.isatty() else 160, soft_wrap=True)
+    console.print(trials_table(table, args.top, args.pareto))
     if args.csv:
         print(f"wrote {len(table.frame)} trials to {args.csv}")
     return 0

@@ -68,6 +68,8 @@ class SearchResult:
     model_uri: str | None = None
     rejected: int = 0
     out_of_time: bool = False
+    objectives: list[tuple[str, str]] | None = None  # a multi-objective search's objectives
+    pareto: list[dict[str, Any]] | None = None  # its Pareto front: trial and objective values
 
 
 @dataclass(frozen=True)
@@ -85,12 +87,16 @@ class Settings:
 
 def resolve(space: LoadedSpace, opts: SearchOptions) -> Settings:
     """Applies the CLI's overrides to the space's ``search`` and ``train`` sections."""
+    from automl.extras import require_controller
+
     s, t = space.spec.search, space.spec.train
     pick = lambda flag, default: default if flag is None else flag  # noqa: E731
-    return Settings(pick(opts.controller, s.controller), pick(opts.max_trials, s.max_trials),
-                    pick(opts.epochs, t.epochs), pick(opts.seed, s.seed),
-                    pick(opts.max_consecutive_failures, s.max_consecutive_failures),
-                    pick(opts.max_params, s.max_params), opts.time_budget)
+    settings = Settings(pick(opts.controller, s.controller), pick(opts.max_trials, s.max_trials),
+                        pick(opts.epochs, t.epochs), pick(opts.seed, s.seed),
+                        pick(opts.max_consecutive_failures, s.max_consecutive_failures),
+                        pick(opts.max_params, s.max_params), opts.time_budget)
+    require_controller(settings.controller)  # before TensorFlow loads
+    return settings
 
 
 def load_inputs(opts: SearchOptions) -> tuple:
@@ -175,13 +181,19 @@ def _out_of_time(controller) -> bool:
 
 
 def objective_of(space: LoadedSpace, task: str) -> tuple[str, str]:
-    """The metric the search optimizes and whether higher is better."""
-    from automl.builders import default_objective
+    """The metric the search optimizes (the first of several) and whether higher is better."""
+    return objectives_of(space, task)[0]
 
-    name = space.spec.search.objective
-    if not name:
-        return default_objective(task)
-    return name, "min" if name.endswith("loss") or name.endswith("error") else "max"
+
+def objectives_of(space: LoadedSpace, task: str) -> list[tuple[str, str]]:
+    """Every objective with its direction; more than one makes a multi-objective search."""
+    from automl.builders import default_objective
+    from automl.spec.schema import direction_of
+
+    names = space.objectives
+    if not names:
+        return [default_objective(task)]
+    return [(name, direction_of(name)) for name in names]
 
 
 def _tracker(opts: SearchOptions):
@@ -204,17 +216,20 @@ def make_controller(space: LoadedSpace, settings: Settings, data, tracker, progr
 
     from automl.search import OracleSettings, SearchController, make_oracle
     from automl.space import build_hyperparameters
+    from automl.spec.schema import DERIVED_OBJECTIVES
 
-    name, direction = objective_of(space, data.task)
+    objectives = objectives_of(space, data.task)
+    name, direction = objectives[0]
     oracle_settings = OracleSettings(kt.Objective(name, direction), settings.max_trials, settings.seed,
                                      settings.max_consecutive_failures, settings.epochs,
-                                     tuple(space.initial_points))
+                                     tuple(space.initial_points), tuple(objectives) if len(objectives) > 1 else ())
     oracle = make_oracle(settings.controller, build_hyperparameters(space), oracle_settings)
     train = space.spec.train.model_copy(update={"epochs": settings.epochs})
     with contextlib.redirect_stdout(io.StringIO()):  # KerasTuner prints "Reloading Tuner from ..."
         controller = SearchController(oracle, data=data, train=train, tracker=tracker, progress=progress,
                                       directory=str(folder.parent), project_name=folder.name,
                                       overwrite=fresh, seed=settings.seed)
+    controller.derived = [n for n, _ in objectives if n in DERIVED_OBJECTIVES]
     # The total is what this command asks for, also when a resumed search had another.
     controller.oracle.max_trials = settings.max_trials
     controller.oracle.max_consecutive_failed_trials = settings.max_consecutive_failures
@@ -297,11 +312,26 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
                                 + (f" and registering it as {opts.register!r}" if opts.register else ""))
     model_uri = tracker.log_model(model, take(data.x_test, np.arange(min(5, len(data.y_test)))), opts.register)
     rejected = getattr(controller.oracle, "rejected", 0)
+    objectives = objectives_of(space, data.task)
+    front = pareto_rows(controller, objectives) if len(objectives) > 1 else None
+    if front is not None:
+        tracker.log_pareto(objectives, front)
     tracker.end_search({f"best_{objective}": best.score, **test_metrics, "rejected_candidates": rejected},
                        {"best_trial": best.trial_id, "export_path": str(path), "status": "completed"}, "completed")
     return SearchResult(experiment, objective, board, test_metrics, path, tracker.describe(),
                         len(completed), len(trials) - len(completed), tracker_run_id(tracker), model_uri,
-                        rejected, _out_of_time(controller))
+                        rejected, _out_of_time(controller), objectives if front is not None else None, front)
+
+
+def pareto_rows(controller, objectives: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The completed trials no other beats on every objective, best first on the first objective."""
+    from automl.pareto import pareto_front
+
+    names = [n for n, _ in objectives]
+    points = {t.trial_id: [t.metrics.get_last_value(n) if t.metrics.exists(n) else None for n in names]
+              for t in controller.oracle.trials.values() if t.status == "COMPLETED"}
+    rows = [{"trial": t, **dict(zip(names, points[t]))} for t in pareto_front(points, [d for _, d in objectives])]
+    return sorted(rows, key=lambda r: r[names[0]], reverse=objectives[0][1] == "max")
 
 
 def test_scores(model, trial, spec, data) -> dict[str, float]:
@@ -356,8 +386,10 @@ def tracker_run_id(tracker) -> str | None:
 
 
 def _run_params(card: LoadedCard, space: LoadedSpace, settings: Settings, data, device: str) -> dict:
-    objective, direction = objective_of(space, data.task)
-    return {"dataset": card.card.name, "dataset_fingerprint": data.fingerprint(), "space": space.name,
+    objectives = objectives_of(space, data.task)
+    objective, direction = objectives[0]
+    several = {"objectives": ",".join(f"{n}:{d}" for n, d in objectives)} if len(objectives) > 1 else {}
+    return {**several, "dataset": card.card.name, "dataset_fingerprint": data.fingerprint(), "space": space.name,
             "families": ",".join(space.families), **asdict(settings), "device": device,
             "objective": objective, "objective_direction": direction,
             "initial_points": len(space.initial_points),

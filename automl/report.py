@@ -38,6 +38,17 @@ def leaderboard_table(result: SearchResult) -> Table:
     return table
 
 
+def pareto_table(result: SearchResult) -> Table:
+    """A multi-objective search's Pareto front: the trials no other beats on every objective."""
+    table = Table(title=f"Pareto front: {len(result.pareto)} trials")
+    table.add_column("trial", justify="right")
+    for name, direction in result.objectives:
+        table.add_column(f"{name} ({direction})", justify="right")
+    for row in result.pareto:
+        table.add_row(row["trial"], *(_cell(row[n]) for n, _ in result.objectives))
+    return table
+
+
 def ui_command(tracking_uri: str) -> str:
     """The command that opens the MLflow UI on this search's store."""
     if tracking_uri.startswith(("http://", "https://")):
@@ -52,6 +63,8 @@ def print_summary(result: SearchResult, console: Console | None = None) -> None:
     # A pipe or a log file gets a wide table rather than rich's 80 columns.
     console = console or Console(width=None if sys.stdout.isatty() else 160, soft_wrap=True)
     console.print(leaderboard_table(result))
+    if result.pareto:
+        console.print(pareto_table(result))
     extra = f", {result.rejected} candidates rejected before training (max_params)" if result.rejected else ""
     budget = " (time budget reached)" if result.out_of_time else ""
     console.print(f"trials: {result.completed} completed, {result.failed} failed{extra}{budget}")
@@ -67,19 +80,30 @@ def print_summary(result: SearchResult, console: Console | None = None) -> None:
     console.print(f"compare trials: {ui_command(result.tracking_uri)}")
 
 
-def trials_table(table: "TrialTable", top: int) -> Table:
-    """The stored trials of a search (``automl leaderboard``): best first, failures last."""
-    shown = table.frame.head(top)
-    title = (f"Leaderboard: {table.experiment} ({len(shown)} of {len(table.frame)} trials, "
+def trials_table(table: "TrialTable", top: int, pareto_only: bool = False) -> Table:
+    """The stored trials of a search (``automl leaderboard``): best first, failures last.
+
+    A multi-objective search also shows its other objectives and marks the Pareto
+    front; ``pareto_only`` keeps only the front.
+    """
+    frame = table.frame[table.frame["pareto"]] if pareto_only and table.others else table.frame
+    shown = frame.head(top)
+    which = "Pareto front" if pareto_only and table.others else "trials"
+    title = (f"Leaderboard: {table.experiment} ({len(shown)} of {len(table.frame)} {which}, "
              f"{table.objective} {'higher' if table.direction == 'max' else 'lower'} is better)")
     grid = Table(title=title)
-    for column in ("rank", "run", table.objective, "status", "family", "params", "epochs", "seconds"):
+    others = [n for n, _ in table.others]
+    columns = ["rank", "run", table.objective, *(f"{n} ({d})" for n, d in table.others),
+               *(["pareto"] if others else []), "status", "family", "params", "epochs", "seconds"]
+    for column in columns:
         grid.add_column(column, justify="left" if column in ("run", "status", "family") else "right",
                         no_wrap=True)
     grid.add_column("hyperparameters", overflow="fold")
     for rank, row in enumerate(shown.to_dict("records"), 1):
         values = " ".join(f"{k}={_number(row[k])}" for k in table.varying if _present(row[k]))
-        grid.add_row(str(rank), row["run"], _cell(_plain(row[table.objective])), _cell(row["status"]),
+        marks = ["*" if row["pareto"] else ""] if others else []
+        grid.add_row(str(rank), row["run"], _cell(_plain(row[table.objective])),
+                     *(_cell(_plain(row[n])) for n in others), *marks, _cell(row["status"]),
                      _cell(row["family"]), _cell(_plain(row["params"])), _cell(_plain(row["epochs"])),
                      _cell(_plain(row["seconds"])), values)
     return grid

@@ -60,7 +60,7 @@ def test_initial_point_is_completed_with_defaults_and_inactive_values_dropped():
     assert values["initializer"] == "glorot_uniform"  # not named in the point: its default
 
 
-@pytest.mark.parametrize("controller", ["random", "bayesian", "hyperband", "evolution", "rl", "asha"])
+@pytest.mark.parametrize("controller", ["random", "bayesian", "hyperband", "evolution", "rl", "asha", "tpe", "nsga2"])
 def test_oracles_propose_the_initial_points_first(controller, tmp_path):
     from automl.search import OracleSettings, make_oracle
 

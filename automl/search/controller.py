@@ -18,6 +18,7 @@ import keras_tuner as kt
 from automl.builders import InputSpec, augmenter, build_model, family_values, prepare_targets, schedule_callbacks
 from automl.data import DataBundle
 from automl.errors import AutoMLError, SearchError, TrackingError
+from automl.search.derived import measure
 from automl.search.limits import stop_at
 from automl.search.progress import Progress
 from automl.spec.schema import Train
@@ -74,7 +75,8 @@ class SearchController(kt.Tuner):
         self.objective_pair = (oracle.objective.name, oracle.objective.direction)
         self.reasons: dict[str, str] = {}
         self.deadline: float | None = None  # set with --time-budget: training stops at an epoch boundary
-        self.results: dict[str, tuple[FitResult, int, str]] = {}
+        self.derived: list[str] = []  # objectives measured on each trained model (parameter_count, latency_ms)
+        self.results: dict[str, tuple[FitResult, int, str, dict[str, float]]] = {}
 
     # --- one trial -------------------------------------------------------------
 
@@ -93,6 +95,7 @@ class SearchController(kt.Tuner):
                          seed=self.seed * 100_003 + int(trial.trial_id), augment=augmenter(own, self.spec))
             model.save_weights(self._file(trial.trial_id, WEIGHTS))
             params, summary = model.count_params(), _summary(model)
+            derived = measure(self.derived, model, self.data.x_val)
         except TrackingError as err:  # the store is gone: stop the search, this trial reruns on resume
             raise kt.errors.FatalError(str(err)) from err
         except Exception as err:  # noqa: BLE001 - a failed trial must never end the search
@@ -100,11 +103,11 @@ class SearchController(kt.Tuner):
             raise kt.errors.FailedTrialError(self.reasons[trial.trial_id]) from err
         finally:
             keras.backend.clear_session(free_memory=True)
-        self.results[trial.trial_id] = (result, params, summary)
+        self.results[trial.trial_id] = (result, params, summary, derived)
         facts = {"params": params, "epochs_run": result.epochs_run,
-                 "best_epoch": result.best_epoch, "train_seconds": round(result.seconds, 3)}
+                 "best_epoch": result.best_epoch, "train_seconds": round(result.seconds, 3), **derived}
         Path(self._file(trial.trial_id, FACTS)).write_text(json.dumps(facts))
-        return result.at_best()
+        return {**result.at_best(), **derived}
 
     def search(self, *args: Any, **kwargs: Any) -> None:
         """Runs trials until the oracle is done; our own fatal errors come out as themselves."""
@@ -158,9 +161,10 @@ class SearchController(kt.Tuner):
             reason = self.reasons.get(trial.trial_id) or (trial.message or "unknown error").strip().splitlines()[-1]
             return TrialRecord(trial.trial_id, "failed", reason=reason,
                                tags={"family": trial.hyperparameters.values.get("family", "")})
-        result, params, summary = self.results[trial.trial_id]
+        result, params, summary, derived = self.results[trial.trial_id]
         return TrialRecord(
-            trial.trial_id, "stopped_early" if result.stopped_early else "completed", metrics=result.at_best(),
+            trial.trial_id, "stopped_early" if result.stopped_early else "completed",
+            metrics={**result.at_best(), **derived},
             tags={"family": trial.hyperparameters.values.get("family", ""), "parameter_count": params,
                   "epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
                   "stopped_early": str(result.stopped_early).lower(), "train_seconds": f"{result.seconds:.2f}",

@@ -22,6 +22,7 @@ class OracleSettings:
     max_consecutive_failures: int
     max_epochs: int
     initial_points: tuple[dict, ...] = ()
+    objectives: tuple[tuple[str, str], ...] = ()  # every objective of a multi-objective search, first = objective
 
 
 OracleFactory = Callable[[kt.HyperParameters, OracleSettings], kt.Oracle]
@@ -94,6 +95,27 @@ def asha_oracle(hp: kt.HyperParameters, s: OracleSettings) -> kt.Oracle:
     from automl.search.asha import AshaOracle
 
     return AshaOracle(max_epochs=max(s.max_epochs, 1), eta=3, max_trials=s.max_trials, **_common(hp, s))
+
+
+@register("tpe")
+def tpe_oracle(hp: kt.HyperParameters, s: OracleSettings) -> kt.Oracle:
+    """Optuna's multivariate TPE (the ``optuna`` extra); all objectives of a multi-objective search."""
+    from automl.search.optuna_oracle import OptunaOracle, tpe_sampler
+
+    return OptunaOracle(tpe_sampler(max(3, min(10, s.max_trials // 4))), objectives=s.objectives,
+                        max_trials=s.max_trials, **_common(hp, s))
+
+
+@register("nsga2")
+def nsga2_oracle(hp: kt.HyperParameters, s: OracleSettings) -> kt.Oracle:
+    """Optuna's NSGA-II (the ``optuna`` extra): a Pareto-front genetic search over all objectives.
+
+    A generation is a third of the trials (4 to 50).
+    """
+    from automl.search.optuna_oracle import OptunaOracle, nsga2_sampler
+
+    return OptunaOracle(nsga2_sampler(min(50, max(4, s.max_trials // 3))), objectives=s.objectives,
+                        max_trials=s.max_trials, **_common(hp, s))
 
 
 class InitialPoints:

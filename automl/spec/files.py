@@ -55,6 +55,12 @@ class LoadedSpace:
         return [{k: v for k, v in p.items() if k not in fixed} for p in self.spec.search.initial_points
                 if p.get("family", self.families[0]) in self.models]
 
+    @property
+    def objectives(self) -> list[str]:
+        """The objectives the file names, first the one that decides (empty: the task's default)."""
+        named = self.spec.search.objective
+        return [named] if isinstance(named, str) else list(named or [])
+
     def pinned(self, loc: tuple) -> bool:
         """Whether the value at ``loc`` was given by ``--set``."""
         return self.doc.where(loc).startswith("--set ")
@@ -139,7 +145,25 @@ def load_space(name_or_path: str, settings: Sequence[str] = ()) -> LoadedSpace:
     models = _models(doc, spec)
     space = LoadedSpace(doc.path, spec, models, doc)
     _check_initial_points(space)
+    _check_objectives(space)
     return space
+
+
+def _check_objectives(space: LoadedSpace) -> None:
+    from automl.spec.schema import DERIVED_OBJECTIVES
+
+    names = space.objectives
+    if space.spec.search.objective is not None and not names:
+        raise SpecError(f"{space.doc.where(('search', 'objective'))}: search.objective: expected a metric "
+                        f"name or a list of them, received an empty list")
+    for i, name in enumerate(names):
+        loc = ("search", "objective") + ((i,) if isinstance(space.spec.search.objective, list) else ())
+        if i == 0 and name in DERIVED_OBJECTIVES:
+            raise SpecError(f"{space.doc.where(loc)}: search.objective: expected a training metric first "
+                            f"(such as val_accuracy or val_loss; {name} can only come after it), received {name!r}")
+        if name in names[:i]:
+            raise SpecError(f"{space.doc.where(loc)}: search.objective: expected each objective once, "
+                            f"received {name!r} twice")
 
 
 def _models(doc: Document, spec: SearchSpace) -> dict[str, FamilyModel]:

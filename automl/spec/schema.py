@@ -17,8 +17,10 @@ OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta", "nadam")
 SCHEDULES = ("constant", "exponential", "step", "cosine", "plateau")
 LOSSES = ("auto", "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
           "hinge", "mse", "mae", "huber")
-CONTROLLERS = ("random", "grid", "bayesian", "hyperband", "evolution", "rl", "asha")
+CONTROLLERS = ("random", "grid", "bayesian", "hyperband", "evolution", "rl", "asha", "tpe", "nsga2")
 TASKS = ("multiclass", "binary", "multilabel", "regression", "reconstruction")
+# Objectives measured on each trained model rather than read from its training history.
+DERIVED_OBJECTIVES = ("parameter_count", "latency_ms")
 SKLEARN_DATASETS = ("digits", "iris", "wine", "breast_cancer", "diabetes")
 
 # Losses each task can train with ("auto" picks the first).
@@ -97,7 +99,9 @@ class Search(Strict):
     """How the search runs; every field but initial_points can be overridden from the CLI."""
 
     controller: Literal[CONTROLLERS] = "random"
-    objective: str | None = None
+    # One metric, or several for a multi-objective search: the first is the one early stopping,
+    # the scalar controllers and the exported model follow; the others make up the Pareto front.
+    objective: str | list[str] | None = None
     max_trials: int = Field(10, ge=1)
     seed: int = Field(0, ge=0)
     max_consecutive_failures: int = Field(3, ge=1)
@@ -217,6 +221,12 @@ class DatasetCard(Strict):
     input: Literal[INPUT_KINDS] | None = None
     splits: Splits = Splits()
     class_weight: Literal["none", "balanced"] = "none"  # balanced: rare classes weigh more in the loss
+
+
+def direction_of(objective: str) -> str:
+    """``min`` for losses, errors, sizes and latencies; ``max`` for everything else."""
+    lower = objective in DERIVED_OBJECTIVES or objective.endswith(("loss", "error"))
+    return "min" if lower else "max"
 
 
 def model_params(model: Strict) -> dict[str, Param]:

@@ -72,6 +72,9 @@ class Tracker:
         """Logs the best model on the parent run (optionally registered); returns its URI, if any."""
         return None
 
+    def log_pareto(self, objectives: list[tuple[str, str]], front: list[dict[str, Any]]) -> None:
+        """Records a multi-objective search's Pareto front: which trials are on it, and their values."""
+
     def end_search(self, metrics: dict[str, float], tags: dict[str, str], status: str) -> None:
         """Closes the parent run (``completed``, ``failed`` or ``killed``)."""
 

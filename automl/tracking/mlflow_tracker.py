@@ -6,6 +6,7 @@ MLflow is imported in this package (`automl.tracking`) and nowhere else.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import time
@@ -159,6 +160,17 @@ class MlflowTracker(Tracker):
         uri = log_keras_model(self.uri, self.parent_id, model, example, register)
         self.client.set_tag(self.parent_id, "model_uri", uri)
         return uri
+
+    @_store_errors
+    def log_pareto(self, objectives: list[tuple[str, str]], front: list[dict[str, Any]]) -> None:
+        """Tags every trial run ``pareto`` true or false; the front goes on the parent as JSON and a size."""
+        on_front = {row["trial"] for row in front}
+        for run in self._trial_runs(f"tags.`{KIND_TAG}` = 'trial'"):
+            self.client.set_tag(run.info.run_id, "pareto", str(run.data.tags.get(TRIAL_TAG) in on_front).lower())
+        document = {"objectives": [{"name": n, "direction": d} for n, d in objectives],
+                    "front": [{**row, "run": run_name(row["trial"])} for row in front]}
+        self.client.log_text(self.parent_id, json.dumps(document, indent=2), "pareto_front.json")
+        self.client.log_metric(self.parent_id, "pareto_front_size", len(front))
 
     @_store_errors
     def end_search(self, metrics: dict[str, float], tags: dict[str, str], status: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -23,6 +23,8 @@ class TrialTable:
         frame: One row per trial: ``trial``, the objective, ``status``, ``params``, ``epochs``,
             ``seconds``, ``family``, then one column per hyperparameter.
         varying: The hyperparameter columns whose values differ between trials.
+        others: A multi-objective search's other objectives, ``(name, direction)``; then
+            ``frame`` has a column for each and a boolean ``pareto`` column.
     """
 
     experiment: str
@@ -30,6 +32,7 @@ class TrialTable:
     direction: str
     frame: pd.DataFrame
     varying: list[str]
+    others: list[tuple[str, str]] = field(default_factory=list)
 
 
 def trial_table(uri: str, experiment: str | None = None) -> TrialTable:
@@ -54,17 +57,36 @@ def _trial_table(uri: str, experiment: str | None) -> TrialTable:
     name = client.get_experiment(parent.info.experiment_id).name
     objective = parent.data.params.get("objective", "")
     direction = parent.data.params.get("objective_direction", "max")
+    listed = [item.rsplit(":", 1) for item in parent.data.params.get("objectives", "").split(",") if ":" in item]
+    others = [(n, d) for n, d in listed if n != objective]
     with using(uri):  # search_runs reads MLflow's process-wide URI
         runs = mlflow.search_runs([parent.info.experiment_id], max_results=100_000,
                                   filter_string=f"tags.`mlflow.parentRunId` = '{parent.info.run_id}' "
                                                 f"and tags.`{KIND_TAG}` = 'trial'")
     frame = _tidy(runs, objective)
+    hyper = list(frame.columns[len(FIXED):])
+    if others:
+        frame = _with_front(frame, runs, [(objective, direction), *others])
     # Ties keep trial order, as KerasTuner's own ranking does.
     frame = frame.assign(_order=pd.to_numeric(frame["trial"], errors="coerce"))
     frame = frame.sort_values([objective, "_order"], ascending=[direction == "min", True],
                               na_position="last", kind="stable").drop(columns="_order")
-    varying = [c for c in frame.columns[len(FIXED):] if frame[c].astype(str).nunique() > 1]
-    return TrialTable(name, objective, direction, frame.reset_index(drop=True), varying)
+    varying = [c for c in hyper if frame[c].astype(str).nunique() > 1]
+    return TrialTable(name, objective, direction, frame.reset_index(drop=True), varying, others)
+
+
+def _with_front(frame: pd.DataFrame, runs: pd.DataFrame, objectives: list[tuple[str, str]]) -> pd.DataFrame:
+    """The other objectives' columns and ``pareto`` (on the front or not), after the fixed columns."""
+    from automl.pareto import pareto_front
+
+    for k, (name, _) in enumerate(objectives[1:]):
+        column = runs[f"metrics.final_{name}"] if f"metrics.final_{name}" in runs else [None] * len(frame)
+        frame.insert(len(FIXED) + k, name, pd.to_numeric(pd.Series(column, index=frame.index), errors="coerce"))
+    finished = frame[frame["status"].isin(["completed", "stopped_early"])]
+    points = {i: [float(row[n]) for n, _ in objectives] for i, row in finished.iterrows()}
+    front = set(pareto_front(points, [d for _, d in objectives]))
+    frame.insert(len(FIXED) + len(objectives) - 1, "pareto", [i in front for i in frame.index])
+    return frame
 
 
 FIXED = ("trial", "run", "objective", "status", "family", "params", "epochs", "seconds")

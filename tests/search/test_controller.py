@@ -132,7 +132,7 @@ def test_too_many_consecutive_failures_stop_the_search(tmp_path, digits, broken_
     assert len(c.oracle.trials) == 2
 
 
-@pytest.mark.parametrize("name", ["random", "bayesian", "evolution", "rl", "asha"])
+@pytest.mark.parametrize("name", ["random", "bayesian", "evolution", "rl", "asha", "tpe", "nsga2"])
 def test_same_seed_same_proposals(tmp_path, name):
     def proposals(seed: int, folder: str) -> list[dict]:
         settings = OracleSettings(kt.Objective("val_accuracy", "max"), 12, seed, 3, 9)
