@@ -14,6 +14,7 @@ from typing import Any
 
 import keras
 import keras_tuner as kt
+from keras_tuner.src import config as kt_config
 
 from automl.builders import InputSpec, augmenter, build_model, family_values, prepare_targets, schedule_callbacks
 from automl.data import DataBundle
@@ -24,6 +25,10 @@ from automl.search.progress import Progress
 from automl.spec.schema import Train
 from automl.tracking import Tracker, TrialRecord
 from automl.training import FitResult, fit
+
+# KerasTuner prints the whole traceback of every failed trial to standard error
+# (its config.DEBUG is on by default); the progress line already gives the reason in one line.
+kt_config.DEBUG = False
 
 FACTS = "facts.json"
 WEIGHTS = "model.weights.h5"

@@ -87,11 +87,12 @@ def test_search_runs_real_trials_and_reports_each(tmp_path, digits):
     assert any("trial 3/3" in line and "best so far: val_accuracy=" in line for line in lines)
 
 
-def test_a_failing_trial_is_recorded_and_the_search_goes_on(tmp_path, digits, broken_family):
+def test_a_failing_trial_is_recorded_and_the_search_goes_on(tmp_path, digits, broken_family, capfd):
     hp = make_hp(family=["mlp", broken_family])
     recorder = Recorder()
     c = controller(tmp_path, digits, hp, trials=4, tracker=recorder, failures=4)
     c.search()
+    assert "Traceback" not in capfd.readouterr().err  # the reason is in the progress line, once
     failed = [r for r in recorder.ended if r.status == "failed"]
     assert failed and len(recorder.ended) == 4
     assert all("units" in r.reason and "\n" not in r.reason for r in failed)
