@@ -61,8 +61,11 @@ def bayesian_oracle(hp: kt.HyperParameters, s: OracleSettings) -> kt.Oracle:
 
 @register("hyperband")
 def hyperband_oracle(hp: kt.HyperParameters, s: OracleSettings) -> kt.Oracle:
-    """Hyperband over epochs; capped at ``max_trials`` trials in all."""
-    oracle = kt.oracles.HyperbandOracle(max_epochs=max(s.max_epochs, 2), factor=3, **_common(hp, s))
+    """Hyperband over epochs, its brackets repeated until ``max_trials`` trials in all."""
+    # KerasTuner stops after one pass over the brackets unless told otherwise; repeating them
+    # until max_trials (or --time-budget) is what a user asking for N trials expects.
+    oracle = kt.oracles.HyperbandOracle(max_epochs=max(s.max_epochs, 2), factor=3,
+                                        hyperband_iterations=s.max_trials, **_common(hp, s))
     # Hyperband has no trial count of its own; the base Oracle stops at max_trials.
     oracle.max_trials = s.max_trials
     return oracle
