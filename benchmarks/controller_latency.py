@@ -19,6 +19,8 @@ import statistics
 import tempfile
 import time
 
+from common import result
+
 TIMED = 5  # proposals timed at each size
 
 
@@ -88,6 +90,8 @@ def main() -> None:
         cells = " ".join(f"{1000 * results[name][s]:10.1f} {results[name][s] / results['random'][s]:8.2f}"
                          for s in sizes)
         print(f"{name:12s} {cells}")
+    result("controller_latency", **{f"{name}_ms_at_{s}": round(1000 * results[name][s], 2)
+                                    for name in names for s in sizes})
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from common import result  # noqa: E402 - also puts the checkout on sys.path
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 TIMED = ("start_search", "log_dataset", "start_trial", "log_epoch", "end_trial", "log_model", "end_search")
@@ -98,6 +100,8 @@ def main() -> None:
     print(f"tracking share (tracking seconds / total seconds): {spent / with_tracking:.3f}")
     print(f"  of which the best model (log_model, once per search): {tracked.seconds['log_model'] / with_tracking:.3f}")
     print(f"wall time with tracking / without (baseline {without:.1f} s, same run): {with_tracking / without:.2f}")
+    result("tracking_share", store=uri.split(":")[0], share=round(spent / with_tracking, 4),
+           tracking_s=round(spent, 2), total_s=round(with_tracking, 2), ratio_vs_untracked=round(with_tracking / without, 3))
 
 
 if __name__ == "__main__":

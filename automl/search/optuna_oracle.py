@@ -6,7 +6,7 @@ the one record of the search. The Optuna study lives in memory and is rebuilt
 from KerasTuner's trials when a search resumes; the few facts Optuna keeps on
 its trials beyond params and values (NSGA-II's generation) are saved in the
 oracle state. The sampler is seeded afresh for each proposal from the seed and
-the number of trials so far, so a resumed search proposes what an
+the number of proposals so far, so a resumed search proposes what an
 uninterrupted one would have.
 """
 
@@ -57,7 +57,7 @@ class OptunaOracle(kt.Oracle):
         self.sampler = sampler
         self.objectives = [tuple(o) for o in objectives] or [(self.objective.name, self.objective.direction)]
         self._study: optuna.Study | None = None
-        self._asked: dict[str, int] = {}  # KerasTuner trial id -> Optuna trial number
+        self._asked: dict[str, tuple[int, dict]] = {}  # KerasTuner trial id -> (Optuna trial number, its values)
         self._attrs: dict[str, dict] = {}  # KerasTuner trial id -> Optuna's system attrs of its trial
 
     # --- proposing ------------------------------------------------------------
@@ -67,11 +67,13 @@ class OptunaOracle(kt.Oracle):
         study = self.study()
         self._drop_pending(trial_id)  # an earlier proposal for this id was rejected (--max-params)
         for attempt in range(self._max_collisions + 1):
-            study.sampler = self.sampler((self.seed or 0) * 7919 + len(self.trials) * 101 + attempt)
+            # Everything proposed so far (trials and rejected candidates alike) is in KerasTuner's saved
+            # state, so the seed moves on with each proposal and comes back the same on resume.
+            study.sampler = self.sampler((self.seed or 0) * 7919 + len(self._tried_so_far) * 101 + attempt)
             asked = study.ask()
             values = self._suggest(asked)
             if not self._duplicate(values):
-                self._asked[trial_id] = asked.number
+                self._asked[trial_id] = (asked.number, values)
                 return {"status": kt.engine.trial.TrialStatus.RUNNING, "values": values}
             study.tell(asked, state=TrialState.FAIL)
         values = self._random_values()  # the sampler only repeats itself: explore
@@ -88,7 +90,7 @@ class OptunaOracle(kt.Oracle):
         return hps.values
 
     def _drop_pending(self, trial_id: str) -> None:
-        number = self._asked.pop(trial_id, None)
+        number, _ = self._asked.pop(trial_id, (None, None))
         if number is not None:
             self.study().tell(number, state=TrialState.FAIL, skip_if_finished=True)
 
@@ -101,7 +103,11 @@ class OptunaOracle(kt.Oracle):
 
     def _tell(self, trial: kt.engine.trial.Trial) -> None:
         study, values = self.study(), self._values(trial)
-        number = self._asked.pop(trial.trial_id, None)
+        number, proposed = self._asked.pop(trial.trial_id, (None, None))
+        if number is not None and proposed != trial.hyperparameters.values:
+            # Another proposal took this trial's place (a --max-params fallback to a random draw).
+            study.tell(number, state=TrialState.FAIL, skip_if_finished=True)
+            number = None
         if number is None:  # an initial point, a random fallback or a resumed trial: not asked of Optuna
             study.add_trial(self._frozen(trial, values))
             number = len(study.trials) - 1

@@ -208,3 +208,33 @@ def test_a_multi_objective_nsga2_search_reports_its_pareto_front(tmp_path, tiny_
     shown = capsys.readouterr().out
     assert f"{len(front)} of 5 Pareto front" in shown and "parameter_count (min)" in shown
     assert [row[1] for row in rows_of(shown)] == [f"trial-{int(t):04d}" for t in front]
+
+
+def test_rejected_proposals_are_failed_in_the_study_and_the_trial_that_ran_is_told(tmp_path):
+    from automl.search.limits import apply_limits
+
+    o = make(tmp_path, "tpe")
+    # Every cnn proposal is "too big": the sampler's are rejected until an mlp one (or a random draw) fits.
+    apply_limits(o, None, 10, lambda values: 100 if values["family"] == "cnn" else 5, lambda values, size: None)
+    trials = [finish(o) for _ in range(8)]
+    assert all(t.hyperparameters.values["family"] == "mlp" for t in trials) and o.rejected > 0
+    study = o.study()
+    told = [t for t in study.trials if t.state.name == "COMPLETE"]
+    assert [t.params["family"] for t in told] == ["mlp"] * 8
+    assert [t.values[0] for t in told] == [accuracy(t.hyperparameters.values) for t in trials]
+    assert all(t.state.name in ("COMPLETE", "FAIL") for t in study.trials)  # nothing left running
+
+
+def test_a_random_draw_that_replaced_the_samplers_proposals_is_told_with_its_own_values(tmp_path):
+    from automl.search.limits import OWN_DRAWS, apply_limits
+
+    o = make(tmp_path, "tpe")
+    calls = []
+    # The sampler's first OWN_DRAWS proposals are all rejected, so the trial runs a random draw instead.
+    apply_limits(o, None, 10, lambda values: calls.append(values) or (100 if len(calls) <= OWN_DRAWS else 5),
+                 lambda values, size: None)
+    trial = finish(o)
+    assert o.rejected == OWN_DRAWS
+    states = [t.state.name for t in o.study().trials]
+    assert states == ["FAIL"] * OWN_DRAWS + ["COMPLETE"]
+    assert o.study().trials[-1].params == {k: v for k, v in trial.hyperparameters.values.items() if k != "batch_size"}
