@@ -11,7 +11,7 @@ def test_hyperband_repeats_its_brackets_until_max_trials(tmp_path):
     hp = kt.HyperParameters()
     hp.Int("units", 8, 256)
     hp.Float("learning_rate", 1e-4, 1e-1, sampling="log")
-    oracle = make_oracle("hyperband", hp, OracleSettings(kt.Objective("val_accuracy", "max"), 40, 0, 3, 9))
+    oracle = make_oracle("hyperband", hp, OracleSettings(kt.Objective("val_accuracy", "max"), 30, 0, 3, 9))
     oracle._set_project_dir(str(tmp_path), "hb")
     epochs = []
     while True:
@@ -23,5 +23,5 @@ def test_hyperband_repeats_its_brackets_until_max_trials(tmp_path):
         oracle.update_trial(trial.trial_id, {"val_accuracy": values["units"] / 256})
         trial.status = "COMPLETED"
         oracle.end_trial(trial)
-    assert len(epochs) == 40  # one pass over the brackets of 9 epochs is fewer trials than that
+    assert len(epochs) == 30  # one pass over the brackets of 9 epochs is fewer trials than that
     assert oracle._current_iteration >= 1 and max(epochs) == 9
