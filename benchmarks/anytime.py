@@ -11,7 +11,9 @@ ended and its validation objective. Every run is appended to ``runs.jsonl``
 as it finishes, so ``--report-only`` can redraw from a partial benchmark.
 
 Datasets: digits (images, space ``cnn``, validation accuracy) and diabetes
-(tabular regression, space ``mlp``, validation loss). A target of ``auto`` is
+(tabular regression, space ``mlp``, validation loss; the space's initial point
+is left out, since the shipped baseline alone reaches what 30 s of any
+controller finds, and the benchmark compares the controllers). A target of ``auto`` is
 the median over all runs of the best value each reached, so about half of the
 runs reach it and the time to it separates the controllers.
 
@@ -48,10 +50,11 @@ class Case:
     direction: str  # "max" or "min"
     target: str  # a number, or "auto"
     test_metric: str
+    settings: tuple[str, ...] = ()  # --set pins
 
 
 DATASETS = {"digits": Case("cnn", 45.0, "val_accuracy", "max", "0.98", "test_accuracy"),
-            "diabetes": Case("mlp", 30.0, "val_loss", "min", "auto", "test_mae")}
+            "diabetes": Case("mlp", 30.0, "val_loss", "min", "auto", "test_mae", ("search.initial_points=[]",))}
 
 
 class Recorder:
@@ -84,7 +87,8 @@ def run_one(dataset: str, case: Case, controller: str, seed: int, budget: float,
     folder = root / f"{dataset}-{controller}-{seed}"
     opts = SearchOptions(dataset=dataset, space=case.space, controller=controller, max_trials=1000, seed=seed,
                          time_budget=budget, experiment="anytime", export_dir=str(folder / "exports"),
-                         state_dir=str(folder / "state"), device="cpu", fresh=True, tracking=False)
+                         state_dir=str(folder / "state"), device="cpu", fresh=True, tracking=False,
+                         settings=case.settings)
     inputs = load_inputs(opts)
     recorder = Recorder(case.objective)
     result = run_search(opts, progress_stream=io.StringIO(), inputs=inputs, tracker=recorder)
