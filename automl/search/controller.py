@@ -7,6 +7,8 @@ stopping the search.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 from pathlib import Path
@@ -117,7 +119,8 @@ class SearchController(kt.Tuner):
     def search(self, *args: Any, **kwargs: Any) -> None:
         """Runs trials until the oracle is done; our own fatal errors come out as themselves."""
         try:
-            super().search(*args, **kwargs)
+            with frozen_heap():
+                super().search(*args, **kwargs)
         except kt.errors.FatalError as err:
             if isinstance(err.__cause__, AutoMLError):
                 raise err.__cause__ from None
@@ -207,6 +210,22 @@ class SearchController(kt.Tuner):
         model.optimizer.build(model.trainable_variables)
         model.load_weights(self._file(trial.trial_id, WEIGHTS))
         return model
+
+
+@contextlib.contextmanager
+def frozen_heap():
+    """Leaves the objects alive at the search's start out of garbage collection while inside.
+
+    Each trial ends with ``clear_session(free_memory=True)``, whose full collection
+    walked the half million objects of TensorFlow, MLflow and pandas every time
+    (about 250 ms a trial on two CPU cores); frozen, it walks only what trials made.
+    """
+    gc.collect()  # nothing already garbage is frozen
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _fmt(value: Any) -> str:

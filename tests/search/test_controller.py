@@ -1,5 +1,7 @@
 """The controller runs real trials, records failures, stops after too many, resumes."""
 
+import gc
+import weakref
 from pathlib import Path
 
 import keras
@@ -87,6 +89,31 @@ def test_search_runs_real_trials_and_reports_each(tmp_path, digits):
     assert any("trial 3/3" in line and "best so far: val_accuracy=" in line for line in lines)
 
 
+def test_the_heap_before_the_search_is_frozen_and_what_trials_make_is_still_collected(tmp_path, digits):
+    class Cycle:
+        def __init__(self):
+            self.me = self
+
+    class Watcher(Recorder):
+        def start_trial(self, trial_id, params):
+            super().start_trial(trial_id, params)
+            self.frozen = gc.get_freeze_count()
+            self.garbage = weakref.ref(Cycle())  # unreachable at once, but only a collection frees a cycle
+
+        def end_trial(self, record):
+            super().end_trial(record)
+            self.collected = self.garbage() is None  # the trial's clear_session collected
+
+    watcher = Watcher()
+    gc.disable()  # no automatic collection may free the cycle instead
+    try:
+        controller(tmp_path, digits, make_hp(), trials=1, tracker=watcher).search()
+    finally:
+        gc.enable()
+    assert watcher.frozen > 10_000 and watcher.collected
+    assert gc.get_freeze_count() == 0  # unfrozen after the search
+
+
 def test_a_failing_trial_is_recorded_and_the_search_goes_on(tmp_path, digits, broken_family, capfd):
     hp = make_hp(family=["mlp", broken_family])
     recorder = Recorder()
@@ -119,6 +146,7 @@ def test_a_tracking_failure_stops_the_search_and_the_trial_reruns_on_resume(tmp_
 
     with pytest.raises(TrackingError, match="gone"):
         controller(tmp_path, digits, make_hp(), tracker=Broken(), name="broken_store").search()
+    assert gc.get_freeze_count() == 0  # unfrozen when the search fails too
     recorder = Recorder()
     resumed = controller(tmp_path, digits, make_hp(), tracker=recorder, fresh=False, name="broken_store")
     resumed.search()
