@@ -88,6 +88,29 @@ def test_best_model_is_logged_on_the_parent_and_predicts_like_the_export(tmp_pat
     assert np.abs(np.asarray(logged) - served.numpy()).max() < 1e-5
 
 
+def test_epoch_metrics_go_with_the_first_epoch_then_in_batches_and_all_by_the_trial_end(store, monkeypatch):
+    import automl.tracking.mlflow_tracker as module
+
+    monkeypatch.setattr(module, "FLUSH_SECONDS", 3600.0)
+    tracker = MlflowTracker(store)
+    tracker.start_search("batched", {}, {})
+    tracker.start_trial("0", {})
+    for epoch in range(4):
+        tracker.log_epoch("0", epoch, {"loss": 1.0 / (epoch + 1), "val_loss": 2.0 / (epoch + 1)})
+    client, _, trials = runs_of(store, "batched")
+    assert [m.step for m in client.get_metric_history(trials[0].info.run_id, "loss")] == [0]
+    tracker.end_trial(TrialRecord("0", "completed", metrics={"val_loss": 0.5}))
+    history = client.get_metric_history(trials[0].info.run_id, "val_loss")
+    assert [(m.step, m.value) for m in history] == [(e, 2.0 / (e + 1)) for e in range(4)]
+    monkeypatch.setattr(module, "FLUSH_SECONDS", 0.0)  # every epoch sent as it ends
+    tracker.start_trial("1", {})
+    tracker.log_epoch("1", 0, {"loss": 1.0})
+    tracker.log_epoch("1", 1, {"loss": 0.5})
+    _, _, trials = runs_of(store, "batched")
+    run = next(r for r in trials if r.data.tags["automl.trial_id"] == "1")
+    assert [m.step for m in client.get_metric_history(run.info.run_id, "loss")] == [0, 1]
+
+
 def test_failed_trials_are_failed_runs_with_their_reason(store):
     tracker = MlflowTracker(store)
     tracker.start_search("failing", {"a": 1}, {})
