@@ -55,8 +55,10 @@ def grid_oracle(hp: kt.HyperParameters, s: OracleSettings) -> kt.Oracle:
 
 @register("bayesian")
 def bayesian_oracle(hp: kt.HyperParameters, s: OracleSettings) -> kt.Oracle:
-    """Gaussian-process Bayesian optimization."""
-    return kt.oracles.BayesianOptimizationOracle(max_trials=s.max_trials, **_common(hp, s))
+    """Gaussian-process Bayesian optimization (KerasTuner's, with a bounded fit and a fast acquisition search)."""
+    from automl.search.bayesian import FastBayesianOracle
+
+    return FastBayesianOracle(max_trials=s.max_trials, **_common(hp, s))
 
 
 @register("hyperband")
