@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from typing import Sequence
 
@@ -225,6 +226,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
         raise TrackingError(f"--tracking-uri: no MLflow store at {uri.removeprefix('sqlite:///')!r}; "
                             f"run `automl search` first")
     address = f"http://127.0.0.1:{args.port}"
+    _interrupt_on(signal.SIGINT, signal.SIGTERM)
     server = start_server(uri, "127.0.0.1", args.port, Path("mlruns") / "artifacts")
     print(f"starting the MLflow UI on {uri} ...", file=sys.stderr)
     try:
@@ -236,6 +238,17 @@ def cmd_ui(args: argparse.Namespace) -> int:
     finally:
         stop(server)
     return 0
+
+
+def _interrupt_on(*signals: int) -> None:
+    """Makes each signal raise KeyboardInterrupt, so the server this process started goes with it.
+
+    A shell starting a command in the background without job control starts it with
+    SIGINT ignored, and Python then never raises KeyboardInterrupt; SIGTERM would end
+    the process without stopping its server.
+    """
+    for sig in signals:
+        signal.signal(sig, signal.default_int_handler)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -106,8 +106,10 @@ def test_ui_serves_the_store_on_127_0_0_1_until_interrupted(searched, tmp_path):
     _, store, _ = searched
     port = free_port()
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    # Started with SIGINT ignored, as a shell without job control starts a background command (CI's may).
     proc = subprocess.Popen([sys.executable, "-m", "automl.cli", "ui", "--port", str(port), "--tracking-uri", store],
-                            cwd=tmp_path, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            cwd=tmp_path, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
         line = proc.stdout.readline()
         assert line.strip() == f"MLflow UI: http://127.0.0.1:{port} (Ctrl-C stops it)", proc.stderr.read()
