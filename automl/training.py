@@ -49,8 +49,7 @@ class FailOnNonFinite(keras.callbacks.Callback):
     """Raises TrialFailedError at the end of an epoch whose loss is NaN or infinite.
 
     It checks per epoch, not per batch: a per-batch hook makes Keras wait for every
-    step's result before dispatching the next (about 5% of a small CPU search),
-    and a NaN loss stays NaN, so the epoch's mean shows it.
+    step's result before dispatching the next, and a NaN loss stays NaN, so the epoch's mean shows it.
     """
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
