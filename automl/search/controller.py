@@ -22,6 +22,7 @@ from automl.builders import InputSpec, augmenter, build_model, family_values, pr
 from automl.data import DataBundle
 from automl.errors import AutoMLError, SearchError, TrackingError
 from automl.search.derived import measure
+from automl.search.graph_memory import released_graphs
 from automl.search.limits import stop_at
 from automl.search.progress import Progress
 from automl.spec.schema import Train
@@ -92,17 +93,8 @@ class SearchController(kt.Tuner):
         values = dict(trial.hyperparameters.values)
         keras.utils.set_random_seed(self.seed * 100_003 + int(trial.trial_id))
         try:
-            model = build_model(values, self.spec, self.train.epochs)
-            initial = self._warm_start(model, values)
-            own = family_values(values)
-            result = fit(model, self.data, self.train, values["batch_size"], self.objective_pair,
-                         [EpochLogger(self.tracker, trial.trial_id), stop_at(self.deadline), *schedule_callbacks(own)],
-                         epochs=values.get("tuner/epochs"), initial_epoch=initial,
-                         targets=lambda y: prepare_targets(own, self.spec, y),
-                         seed=self.seed * 100_003 + int(trial.trial_id), augment=augmenter(own, self.spec))
-            model.save_weights(self._file(trial.trial_id, WEIGHTS))
-            params, summary = model.count_params(), _summary(model)
-            derived = measure(self.derived, model, self.data.x_val)
+            with released_graphs():
+                result, params, summary, derived = self._train(trial, values)
         except TrackingError as err:  # the store is gone: stop the search, this trial reruns on resume
             raise kt.errors.FatalError(str(err)) from err
         except Exception as err:  # noqa: BLE001 - a failed trial must never end the search
@@ -115,6 +107,19 @@ class SearchController(kt.Tuner):
                  "best_epoch": result.best_epoch, "train_seconds": round(result.seconds, 3), **derived}
         Path(self._file(trial.trial_id, FACTS)).write_text(json.dumps(facts))
         return {**result.at_best(), **derived}
+
+    def _train(self, trial: kt.engine.trial.Trial, values: dict) -> tuple[FitResult, int, str, dict[str, float]]:
+        # Build, fit and save one candidate; returns its fit, size, summary and derived objectives.
+        model = build_model(values, self.spec, self.train.epochs)
+        initial = self._warm_start(model, values)
+        own = family_values(values)
+        result = fit(model, self.data, self.train, values["batch_size"], self.objective_pair,
+                     [EpochLogger(self.tracker, trial.trial_id), stop_at(self.deadline), *schedule_callbacks(own)],
+                     epochs=values.get("tuner/epochs"), initial_epoch=initial,
+                     targets=lambda y: prepare_targets(own, self.spec, y),
+                     seed=self.seed * 100_003 + int(trial.trial_id), augment=augmenter(own, self.spec))
+        model.save_weights(self._file(trial.trial_id, WEIGHTS))
+        return result, model.count_params(), _summary(model), measure(self.derived, model, self.data.x_val)
 
     def search(self, *args: Any, **kwargs: Any) -> None:
         """Runs trials until the oracle is done; our own fatal errors come out as themselves."""
