@@ -57,6 +57,22 @@ def log_keras_model(uri: str, run_id: str, model: Any, example: Any, register: s
     return info.model_uri
 
 
+def warm_requirements_check() -> None:
+    """Builds, ahead of time, the module-to-package map MLflow's ``log_model`` checks requirements with.
+
+    MLflow builds it once a process, on the first ``log_model``, by reading the
+    file lists of every installed distribution: about 0.9 s of the 1.4 s that
+    logging the best model took (TensorFlow's alone is long). Run on the
+    tracker's background writer at the search's start, it is ready when the
+    model is logged. A MLflow without this helper is left to build it itself.
+    """
+    try:
+        from mlflow.utils.requirements_utils import _init_modules_to_packages_map
+    except ImportError:
+        return
+    _init_modules_to_packages_map()
+
+
 def _requirements() -> list[str]:
     # Given, MLflow skips inferring them by reloading the model in a subprocess (6 s of 6.5).
     import keras

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from automl.errors import AutoMLError, TrackingError, first_line
 from automl.tracking.base import DatasetRecord, Tracker, TrialRecord
+from automl.tracking.writer import BackgroundWriter
 
 DEFAULT_URI = "sqlite:///mlruns/mlflow.db"
 STATUS = {"completed": "FINISHED", "stopped_early": "FINISHED", "failed": "FAILED", "killed": "KILLED"}
@@ -73,6 +74,7 @@ class MlflowTracker(Tracker):
         self.pending: dict[str, list] = {}  # epoch metrics not yet sent, by trial
         self.flushed: dict[str, float] = {}  # when each trial's metrics were last sent (time.monotonic)
         self.resumed = False  # a resumed search may hold runs of trials that were killed
+        self.writer = BackgroundWriter()  # trial artifacts, written while the next trial trains
 
     def describe(self) -> str:
         """The tracking URI."""
@@ -81,6 +83,9 @@ class MlflowTracker(Tracker):
     def start_search(self, experiment: str, params: dict, texts: dict[str, str],
                      resume_run_id: str | None = None) -> str:
         """Opens the parent run, or reopens ``resume_run_id`` and closes its stale trial runs."""
+        from automl.tracking.mlflow_model import warm_requirements_check
+
+        self.writer.hold("preparing to log the model", warm_requirements_check)
         try:
             self.experiment_id = self._experiment(experiment)
             if resume_run_id and self._exists(resume_run_id):
@@ -110,6 +115,7 @@ class MlflowTracker(Tracker):
     @_store_errors
     def start_trial(self, trial_id: str, params: dict) -> None:
         """Opens ``trial-0007``; a leftover run of the same trial (killed earlier) is replaced."""
+        self.writer.check()
         for old in self._trial_runs(f"tags.`{TRIAL_TAG}` = '{trial_id}'") if self.resumed else []:
             self.client.delete_run(old.info.run_id)
         run = self.client.create_run(
@@ -139,43 +145,53 @@ class MlflowTracker(Tracker):
         self.pending.setdefault(trial_id, []).extend(Metric(k, float(v), now, epoch) for k, v in metrics.items())
         if time.monotonic() - self.flushed.get(trial_id, -math.inf) >= FLUSH_SECONDS:
             self._flush(trial_id)
+        self.writer.release()  # training is under way: the last trial's artifacts go now
 
-    def _flush(self, trial_id: str) -> None:
-        batch = self.pending.pop(trial_id, [])
+    def _flush(self, trial_id: str, finals: list | None = None, tags: list | None = None) -> None:
+        batch = self.pending.pop(trial_id, []) + (finals or [])
         self.flushed[trial_id] = time.monotonic()
-        for start in range(0, len(batch), 1000):  # MLflow takes at most 1000 metrics a call
-            self.client.log_batch(self.trial_runs[trial_id], metrics=batch[start:start + 1000])
+        for start in range(0, max(len(batch), 1), 1000):  # MLflow takes at most 1000 metrics a call
+            self.client.log_batch(self.trial_runs[trial_id], metrics=batch[start:start + 1000],
+                                  tags=(tags or []) if start == 0 else [])
 
     @_store_errors
     def end_trial(self, record: TrialRecord) -> None:
-        """Final metrics, tags and artifacts (summary, learning curve), then the terminal status."""
+        """Final metrics, tags and the terminal status; the artifacts (summary, learning curve)
+        are queued for the background writer and reach the store while the next trial trains."""
         from mlflow.entities import Metric, RunTag
 
-        from automl.tracking.curves import learning_curve
-
-        self._flush(record.trial_id)
-        self.flushed.pop(record.trial_id, None)
-        run_id = self.trial_runs.pop(record.trial_id)
-        history = self.histories.pop(record.trial_id, {})
+        self.writer.check()
         now = int(time.time() * 1000)
         tags = {**record.tags, "status": record.status}
         if record.reason:
             tags["failure_reason"] = record.reason[:5000]
-        self.client.log_batch(
-            run_id, metrics=[Metric(f"final_{k}", float(v), now, 0) for k, v in record.metrics.items()],
-            tags=[RunTag(k, str(v)) for k, v in tags.items()])
-        for name, text in record.texts.items():
+        # The epoch metrics not yet sent, the final ones and the tags go in one call.
+        self._flush(record.trial_id, [Metric(f"final_{k}", float(v), now, 0) for k, v in record.metrics.items()],
+                    [RunTag(k, str(v)) for k, v in tags.items()])
+        self.flushed.pop(record.trial_id, None)
+        run_id = self.trial_runs.pop(record.trial_id)
+        history = self.histories.pop(record.trial_id, {})
+        self.client.set_terminated(run_id, STATUS[record.status])
+        # Held until the next trial is training (its first epoch), or until the search ends.
+        self.writer.hold(f"artifacts of {run_name(record.trial_id)}", self._artifacts, run_id,
+                         run_name(record.trial_id), record.texts, history)
+
+    def _artifacts(self, run_id: str, title: str, texts: dict[str, str],
+                   history: dict[str, list[tuple[int, float]]]) -> None:
+        # On the writer's thread: the trial's texts and its learning curve (drawn here too).
+        from automl.tracking.curves import learning_curve
+
+        for name, text in texts.items():
             self.client.log_text(run_id, text, name)
         if any(len(points) > 0 for points in history.values()):
-            self.client.log_figure(run_id, learning_curve(history, run_name(record.trial_id)),
-                                   "learning_curve.png")
-        self.client.set_terminated(run_id, STATUS[record.status])
+            self.client.log_figure(run_id, learning_curve(history, title), "learning_curve.png")
 
     @_store_errors
     def log_model(self, model: Any, example: Any, register: str | None = None) -> str:
         """Logs the best model on the parent run with the Keras/TensorFlow flavour."""
         from automl.tracking.mlflow_model import log_keras_model
 
+        self.writer.drain()
         uri = log_keras_model(self.uri, self.parent_id, model, example, register)
         self.client.set_tag(self.parent_id, "model_uri", uri)
         return uri
@@ -183,6 +199,7 @@ class MlflowTracker(Tracker):
     @_store_errors
     def log_pareto(self, objectives: list[tuple[str, str]], front: list[dict[str, Any]]) -> None:
         """Tags every trial run ``pareto`` true or false; the front goes on the parent as JSON and a size."""
+        self.writer.drain()
         on_front = {row["trial"] for row in front}
         for run in self._trial_runs(f"tags.`{KIND_TAG}` = 'trial'"):
             self.client.set_tag(run.info.run_id, "pareto", str(run.data.tags.get(TRIAL_TAG) in on_front).lower())
@@ -193,9 +210,10 @@ class MlflowTracker(Tracker):
 
     @_store_errors
     def end_search(self, metrics: dict[str, float], tags: dict[str, str], status: str) -> None:
-        """Logs the search's results on the parent run and closes it."""
+        """Waits for the queued artifacts, logs the search's results on the parent run and closes it."""
         from mlflow.entities import Metric, RunTag
 
+        self.writer.drain()
         now = int(time.time() * 1000)
         self.client.log_batch(self.parent_id, metrics=[Metric(k, float(v), now, 0) for k, v in metrics.items()],
                               tags=[RunTag(k, str(v)) for k, v in tags.items()])

@@ -172,3 +172,39 @@ def test_unreachable_server_is_a_one_line_error(monkeypatch):
     tracker = MlflowTracker("http://127.0.0.1:9")
     with pytest.raises(TrackingError, match=r"^--tracking-uri: cannot use MLflow store 'http://127.0.0.1:9'"):
         tracker.start_search("x", {}, {})
+
+
+def test_trial_artifacts_are_written_in_the_background_and_are_all_there_when_the_search_ends(store):
+    import threading
+
+    tracker = MlflowTracker(store)
+    tracker.start_search("background", {}, {})
+    gate = threading.Event()
+    tracker.writer.submit("held", gate.wait, 30)  # the writer is busy: artifacts wait in its queue
+    for trial in ("0", "1"):
+        tracker.start_trial(trial, {"units": 8})
+        tracker.log_epoch(trial, 0, {"loss": 1.0, "val_loss": 1.2})
+        tracker.log_epoch(trial, 1, {"loss": 0.5, "val_loss": 0.7})
+        tracker.end_trial(TrialRecord(trial, "completed", metrics={"val_loss": 0.7},
+                                      texts={"model_summary.txt": "Total params: 8"}))
+    client, _, trials = runs_of(store, "background")
+    assert all(r.info.status == "FINISHED" for r in trials)  # status and metrics did not wait
+    assert all(client.list_artifacts(r.info.run_id) == [] for r in trials)
+    gate.set()
+    tracker.end_search({}, {}, "completed")
+    for run in trials:
+        files = {a.path: a.file_size for a in client.list_artifacts(run.info.run_id)}
+        assert files["learning_curve.png"] > 1000 and files["model_summary.txt"] == len("Total params: 8")
+
+
+def test_a_background_write_that_fails_stops_the_search_at_the_next_call_in_one_line(store):
+    tracker = MlflowTracker(store)
+    tracker.start_search("background-failing", {}, {})
+    tracker.writer.drain()
+    tracker.client.log_text = _raise(OSError("No space left on device\ndetail"))
+    tracker.start_trial("0", {})
+    tracker.end_trial(TrialRecord("0", "completed", metrics={"val_loss": 0.7}, texts={"model_summary.txt": "x"}))
+    tracker.writer.wait()  # failed in the background; the search's thread has not heard yet
+    with pytest.raises(TrackingError, match=r"^MLflow store .* failed \(start_trial\): artifacts of trial-0000: "
+                                            r"No space left on device; the search state is saved"):
+        tracker.start_trial("1", {})
