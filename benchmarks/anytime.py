@@ -53,7 +53,9 @@ class Case:
     settings: tuple[str, ...] = ()  # --set pins
 
 
-DATASETS = {"digits": Case("cnn", 45.0, "val_accuracy", "max", "0.98", "test_accuracy"),
+# Both leave out their space's shipped initial point: it alone reaches the target, and hides
+# the controllers' differences that this benchmark compares.
+DATASETS = {"digits": Case("cnn", 45.0, "val_accuracy", "max", "0.98", "test_accuracy", ("search.initial_points=[]",)),
             "diabetes": Case("mlp", 30.0, "val_loss", "min", "auto", "test_mae", ("search.initial_points=[]",))}
 
 

@@ -47,13 +47,29 @@ class LoadedSpace:
         """The initial points that fit the families left, without values the space fixes.
 
         Pinning a family drops the other families' points; a value pinned with
-        ``--set`` (or fixed in the file) wins over what a point says.
+        ``--set`` (or fixed in the file) wins over what a point says. So does a
+        space that extends the point's file and narrows a parameter: a point's
+        value outside it is dropped, and the search draws that value instead.
         """
         from automl.spec.flatten import flatten
 
-        fixed = {f.name for f in flatten(self) if isinstance(f.param, Fixed)}
-        return [{k: v for k, v in p.items() if k not in fixed} for p in self.spec.search.initial_points
+        flats = {f.name: f for f in flatten(self)}
+
+        def keep(i: int, name: str, value: object) -> bool:
+            flat = flats.get(name)
+            if flat is None:
+                return True
+            if isinstance(flat.param, Fixed):
+                return False
+            return admits(flat.param, value) or not self.overrides(flat.loc, ("search", "initial_points", i))
+
+        return [{k: v for k, v in p.items() if keep(i, k, v)} for i, p in enumerate(self.spec.search.initial_points)
                 if p.get("family", self.families[0]) in self.models]
+
+    def overrides(self, loc: tuple, point: tuple) -> bool:
+        """Whether the value at ``loc`` comes from elsewhere than the point at ``point`` does
+        (``--set``, or a space that extends the point's file)."""
+        return self.pinned(loc) or _source(self.doc.where(loc)) != _source(self.doc.where(point))
 
     @property
     def objectives(self) -> list[str]:
@@ -197,14 +213,19 @@ def _check_initial_points(space: LoadedSpace) -> None:
             continue  # a family pinned away
         for name, value in point.items():
             loc = ("search", "initial_points", i, name)
-            if name in flats and space.pinned(flats[name].loc):
-                continue  # --set wins over the point
+            if name in flats and space.overrides(flats[name].loc, loc[:3]):
+                continue  # --set, or a space extending the point's file, wins over the point
             if name not in params:
                 raise SpecError(f"{space.doc.where(loc, at_key=True)}: search.initial_points[{i}].{name}: "
                                 f"expected a parameter of this space ({', '.join(params)}), received {name!r}")
             if not admits(params[name], value):
                 raise SpecError(f"{space.doc.where(loc)}: search.initial_points[{i}].{name}: expected a value "
                                 f"inside the space ({_describe(params[name])}), received {value!r}")
+
+
+def _source(where: str) -> str:
+    """The file (or ``--set ...``) of a ``file:line:col`` position."""
+    return where.rsplit(":", 2)[0]
 
 
 def _describe(param: Param) -> str:

@@ -49,3 +49,15 @@ def test_set_can_pin_one_family_of_a_multi_family_space():
     assert space.families == ["cnn"] and space.model.blocks.lo == 1
     assert space.initial_points[0]["cnn.blocks"] == 2  # names keep their family prefix
     assert load_space("auto_image", ["family=mlp"]).initial_points == []
+
+
+def test_a_space_extending_a_shipped_one_may_narrow_what_its_initial_point_names(write_yaml):
+    narrowed = write_yaml("extends: cnn\nmodel:\n  filters: {choice: [64, 128]}\n  blocks: 2\n")
+    point = load_space(str(narrowed)).initial_points[0]
+    assert "filters" not in point and "blocks" not in point  # the search draws / fixes them instead
+    assert point["kernel_size"] == 3 and point["learning_rate"] == 2.0e-3  # the rest of the baseline stays
+    own = write_yaml("family: cnn\nmodel:\n  filters: {choice: [64, 128]}\n"
+                     "search:\n  initial_points:\n    - {filters: 32}\n", "own.yaml")
+    with pytest.raises(SpecError, match=r"own.yaml:6:\d+: search.initial_points\[0\].filters: expected a value "
+                                        r"inside the space \(one of \[64, 128\]\), received 32"):
+        load_space(str(own))  # a point in the same file as the parameter is still checked
