@@ -224,8 +224,12 @@ def frozen_heap():
     Each trial ends with ``clear_session(free_memory=True)``, whose full collection
     walked the half million objects of TensorFlow, MLflow and pandas every time
     (about 250 ms a trial on two CPU cores); frozen, it walks only what trials made.
+
+    Only the young generations are collected before freezing: a full collection
+    here cost the search 0.36 s before its first trial. Garbage already in the
+    oldest generation is kept until the search ends and is collected after.
     """
-    gc.collect()  # nothing already garbage is frozen
+    gc.collect(1)
     gc.freeze()
     try:
         yield
