@@ -54,3 +54,16 @@ def test_early_stopping_is_reported_when_it_ends_the_fit(digits):
     full = fit(build_model(VALUES, InputSpec.from_bundle(digits)), digits,
                Train(epochs=2, early_stopping=EarlyStopping(patience=5)), 64, ("val_accuracy", "max"))
     assert not full.stopped_early and full.epochs_run == 2
+
+
+def test_several_batches_per_execution_still_train_on_every_batch(digits):
+    import math
+
+    from automl.builders.compile import STEPS_PER_EXECUTION
+
+    model = build_model(VALUES, InputSpec.from_bundle(digits))
+    assert model.steps_per_execution == STEPS_PER_EXECUTION > 1
+    batches = math.ceil(len(digits.x_train) / 50)
+    assert batches % STEPS_PER_EXECUTION != 0  # a last execution shorter than the others
+    fit(model, digits, Train(epochs=2, early_stopping=EarlyStopping(patience=2)), 50, ("val_accuracy", "max"))
+    assert int(model.optimizer.iterations.numpy()) == 2 * batches  # one update per batch, none skipped
