@@ -65,7 +65,11 @@ def warm_requirements_check() -> None:
     logging the best model took (TensorFlow's alone is long). Run on the
     tracker's background writer at the search's start, it is ready when the
     model is logged. A MLflow without this helper is left to build it itself.
+    The modules ``log_model`` imports are imported here as well.
     """
+    import mlflow.pyfunc  # noqa: F401 - imported on the first log_model otherwise (about 0.1 s)
+    import mlflow.tensorflow  # noqa: F401
+
     try:
         from mlflow.utils.requirements_utils import _init_modules_to_packages_map
     except ImportError:

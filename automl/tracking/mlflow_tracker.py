@@ -191,7 +191,9 @@ class MlflowTracker(Tracker):
         """Logs the best model on the parent run with the Keras/TensorFlow flavour."""
         from automl.tracking.mlflow_model import log_keras_model
 
-        self.writer.drain()
+        # The last trial's artifacts are written meanwhile; end_search waits for them.
+        self.writer.release()
+        self.writer.check()
         uri = log_keras_model(self.uri, self.parent_id, model, example, register)
         self.client.set_tag(self.parent_id, "model_uri", uri)
         return uri
