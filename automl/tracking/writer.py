@@ -15,6 +15,8 @@ import threading
 import time
 from typing import Any, Callable
 
+from automl.errors import first_line
+
 
 class BackgroundWriter:
     """Runs queued jobs one at a time on a daemon thread; keeps the first failure for the caller.
@@ -55,7 +57,7 @@ class BackgroundWriter:
         failure, self._failure = self._failure, None
         if failure is not None:
             label, err = failure
-            raise RuntimeError(f"{label}: {str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__}")
+            raise RuntimeError(f"{label}: {first_line(err)}")
 
     def wait(self) -> None:
         """Queues the held jobs and waits until every job has run (or been dropped after a failure)."""
