@@ -164,6 +164,7 @@ def run_search(opts: SearchOptions, progress_stream: Any = None, inputs: tuple |
         progress.say(f"resuming: {done} of {settings.max_trials} trials already done ({folder})")
     with _closing(tracker):
         controller.search()
+        tracker.trials_done()
         if _out_of_time(controller):
             progress.say(f"time budget of {settings.time_budget:.0f} s reached: no more trials start")
         return _finish(controller, tracker, data, card, space, settings, experiment, opts)

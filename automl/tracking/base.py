@@ -68,6 +68,9 @@ class Tracker:
     def end_trial(self, record: TrialRecord) -> None:
         """Closes a trial's run with its status, final metrics, tags and artifacts."""
 
+    def trials_done(self) -> None:
+        """The search has run its last trial; the best model is scored and exported next."""
+
     def log_model(self, model: Any, example: Any, register: str | None = None) -> str | None:
         """Logs the best model on the parent run (optionally registered); returns its URI, if any."""
         return None

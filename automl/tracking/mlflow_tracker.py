@@ -172,7 +172,7 @@ class MlflowTracker(Tracker):
         run_id = self.trial_runs.pop(record.trial_id)
         history = self.histories.pop(record.trial_id, {})
         self.client.set_terminated(run_id, STATUS[record.status])
-        # Held until the next trial is training (its first epoch), or until the search ends.
+        # Held until the next trial is training (its first epoch), or until the trials are done.
         self.writer.hold(f"artifacts of {run_name(record.trial_id)}", self._artifacts, run_id,
                          run_name(record.trial_id), record.texts, history)
 
@@ -186,13 +186,16 @@ class MlflowTracker(Tracker):
         if any(len(points) > 0 for points in history.values()):
             self.client.log_figure(run_id, learning_curve(history, title), "learning_curve.png")
 
+    def trials_done(self) -> None:
+        """Lets the last trial's artifacts go: they are written while the best model is scored and exported."""
+        self.writer.release()
+
     @_store_errors
     def log_model(self, model: Any, example: Any, register: str | None = None) -> str:
         """Logs the best model on the parent run with the Keras/TensorFlow flavour."""
         from automl.tracking.mlflow_model import log_keras_model
 
-        # The last trial's artifacts are written meanwhile; end_search waits for them.
-        self.writer.release()
+        self.writer.release()  # held artifacts, if `trials_done` was not called; end_search waits for them
         self.writer.check()
         uri = log_keras_model(self.uri, self.parent_id, model, example, register)
         self.client.set_tag(self.parent_id, "model_uri", uri)

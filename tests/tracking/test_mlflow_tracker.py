@@ -17,11 +17,31 @@ def store(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'mlruns' / 'mlflow.db'}"
 
 
-def search(tmp_path, store, space, **kw):
+def search(tmp_path, store, space, tracker=None, **kw):
     opts = SearchOptions(dataset="digits", space=str(space), tracking_uri=store, epochs=3,
                          export_dir=str(tmp_path / "exports"), state_dir=str(tmp_path / "state"),
                          device="cpu", **kw)
-    return run_search(opts, progress_stream=open(tmp_path / "progress.txt", "a"))
+    return run_search(opts, progress_stream=open(tmp_path / "progress.txt", "a"), tracker=tracker)
+
+
+class Ordered(MlflowTracker):
+    """An MlflowTracker that notes the order of the calls the search makes at its end."""
+
+    def __init__(self, uri):
+        super().__init__(uri)
+        self.calls = []
+
+    def end_trial(self, record):
+        self.calls.append("end_trial")
+        super().end_trial(record)
+
+    def trials_done(self):
+        self.calls.append("trials_done")
+        super().trials_done()
+
+    def log_model(self, *args, **kwargs):
+        self.calls.append("log_model")
+        return super().log_model(*args, **kwargs)
 
 
 def runs_of(store: str, experiment: str):
@@ -74,7 +94,10 @@ def test_best_model_is_logged_on_the_parent_and_predicts_like_the_export(tmp_pat
     import tensorflow as tf
 
     before = os.environ.get("MLFLOW_TRACKING_URI")
-    result = search(tmp_path, store, tiny_cnn, max_trials=1, experiment="modelled")
+    tracker = Ordered(store)
+    result = search(tmp_path, store, tiny_cnn, tracker=tracker, max_trials=1, experiment="modelled")
+    # The last trial's artifacts go once the trials are done: they are written while the model is exported.
+    assert tracker.calls == ["end_trial", "trials_done", "log_model"]
     _, parents, _ = runs_of(store, "modelled")
     assert parents[0].data.tags["model_uri"] == result.model_uri
     assert os.environ.get("MLFLOW_TRACKING_URI") == before  # the search set no process-wide store
@@ -208,3 +231,22 @@ def test_a_background_write_that_fails_stops_the_search_at_the_next_call_in_one_
     with pytest.raises(TrackingError, match=r"^MLflow store .* failed \(start_trial\): artifacts of trial-0000: "
                                             r"No space left on device; the search state is saved"):
         tracker.start_trial("1", {})
+
+
+def test_the_last_trials_artifacts_are_written_once_the_trials_are_done_with_no_other_call(store):
+    import time
+
+    tracker = MlflowTracker(store)
+    tracker.start_search("last-trial", {}, {})
+    tracker.start_trial("0", {})
+    tracker.log_epoch("0", 0, {"loss": 1.0, "val_loss": 1.2})
+    tracker.end_trial(TrialRecord("0", "completed", metrics={"val_loss": 1.2}, texts={"model_summary.txt": "x"}))
+    client, _, (run,) = runs_of(store, "last-trial")
+    time.sleep(0.5)
+    assert client.list_artifacts(run.info.run_id) == []  # held for the next trial's training
+    tracker.trials_done()
+    deadline = time.monotonic() + 60
+    while len(client.list_artifacts(run.info.run_id)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert {a.path for a in client.list_artifacts(run.info.run_id)} == {"learning_curve.png", "model_summary.txt"}
+    tracker.end_search({}, {}, "completed")
