@@ -33,7 +33,9 @@ def learning_curve(history: dict[str, list[tuple[int, float]]], title: str) -> F
                     axes.plot([e + 1 for e in epochs], values, marker=".", label=label,
                               linestyle="--" if label.startswith("val_") else "-")
         axes.set_xlabel("epoch")
-        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        # At most five ticks an axis: making and drawing ticks was half of the figure's cost.
+        axes.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+        axes.yaxis.set_major_locator(MaxNLocator(nbins=4))
         axes.grid(alpha=0.3)
         axes.legend(fontsize="small")
     # Fixed margins: tight_layout's extra draw pass was about 40% of the figure's cost.
