@@ -6,7 +6,6 @@ what was received, on one line.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,20 +14,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from automl.errors import SpecError
+from automl.spec.bounded_yaml import LimitError, load, read_text
 
 M = TypeVar("M", bound=BaseModel)
 KeyPath = tuple
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that also reads ``1e-4`` as a float, as YAML 1.2 does."""
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)$|^[-+]?(?:\d+\.\d*|\.\d+)$"),
-    list("-+0123456789."),
-)
 
 
 @dataclass
@@ -58,9 +47,7 @@ class Document:
         merged = Document(child.path, _merge(self.data, child.data), {}, {})
         for marks, mine, theirs in ((merged.value_marks, self.value_marks, child.value_marks),
                                     (merged.key_marks, self.key_marks, child.key_marks)):
-            replaced = [loc for loc in theirs if not isinstance(_get(child.data, loc), dict)]
-            marks.update({loc: m for loc, m in mine.items()
-                          if not any(loc[:len(r)] == r for r in replaced)})
+            marks.update({loc: m for loc, m in mine.items() if not _replaced(child.data, loc, theirs)})
             marks.update(theirs)
         return merged
 
@@ -74,10 +61,19 @@ def _merge(base: Any, over: Any) -> Any:
     return over
 
 
-def _get(data: Any, loc: KeyPath) -> Any:
-    for part in loc:
+def _replaced(data: Any, loc: KeyPath, marks: dict) -> bool:
+    """Whether ``data`` replaces the value at ``loc``: it holds a non-mapping there or above, at a marked place.
+
+    One walk down ``loc`` (not a scan of every marked place), so merging stays
+    linear in the size of the files.
+    """
+    for end, part in enumerate(loc):
+        if not isinstance(data, dict):
+            return loc[:end] in marks
+        if part not in data:  # a key the file does not give (or spells differently, as 1 for "1")
+            return False
         data = data[part]
-    return data
+    return not isinstance(data, dict) and loc in marks
 
 
 def parse_setting(text: str) -> Document:
@@ -91,7 +87,9 @@ def parse_setting(text: str) -> Document:
     if not sep or not parts:
         raise SpecError(f"--set: expected KEY.PATH=VALUE (e.g. model.units=64), received {text!r}")
     try:
-        value = yaml.load(raw, Loader=_Loader) if raw.strip() else None
+        value = load(raw)[1] if raw.strip() else None
+    except LimitError as err:
+        raise SpecError(f"--set {text}: {err.problem}") from None
     except yaml.YAMLError:
         raise SpecError(f"--set {text}: expected a YAML value after '=', received {raw!r}") from None
     data: Any = value
@@ -107,27 +105,40 @@ def parse_setting(text: str) -> Document:
 
 
 def read_yaml(path: Path) -> Document:
-    """Reads a YAML file safely, keeping the position of every key and value.
+    """Reads a YAML file safely and within limits, keeping the position of every key and value.
+
+    The file is composed once (see `automl.spec.bounded_yaml` for the limits) and
+    its data built from that node graph.
 
     Raises:
-        SpecError: The file is missing, unreadable, not YAML, or has a duplicate key.
+        SpecError: The file is missing, not a regular file, too large, not UTF-8,
+            not YAML, over a limit, or has a duplicate key.
     """
+    text = read_text(Path(path))
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as err:
-        raise SpecError(f"{path}: cannot read file: {err.strerror or err}") from None
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
+        root, data = load(text)
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise SpecError(f"{where}: expected valid YAML, received a syntax error ({problem})") from None
+        raise SpecError(_yaml_problem(str(path), text, err)) from None
     doc = Document(Path(path), data, {}, {})
     if root is not None:
         _index(doc, root, ())
     return doc
+
+
+def _yaml_problem(source: str, text: str, err: yaml.YAMLError) -> str:
+    """One line for a YAML error: where, the key path when known, expected and received."""
+    if isinstance(err, yaml.reader.ReaderError):  # a control character; the reader gives an offset only
+        line = text.count("\n", 0, err.position) + 1
+        col = err.position - (text.rfind("\n", 0, err.position) + 1) + 1
+        return f"{source}:{line}:{col}: expected printable text, received character #x{err.character:04x}"
+    mark = getattr(err, "problem_mark", None)
+    where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+    if isinstance(err, LimitError):
+        key = _dotted(err.loc)
+        key = key if len(key) <= 60 else f"{key[:28]}...{key[-29:]}"  # 3,000 levels of [0] say little more
+        return f"{where}: {key + ': ' if key else ''}{err.problem}"
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    return f"{where}: expected valid YAML, received a syntax error ({problem})"
 
 
 def _index(doc: Document, node: yaml.Node, loc: KeyPath) -> None:
