@@ -13,7 +13,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 from yaml.constructor import ConstructorError
@@ -133,8 +133,13 @@ def _clip(text: str, most: int) -> str:
     return text if len(text) <= most else text[:most - 3] + "..."
 
 
-def load(text: str) -> tuple[yaml.Node | None, Any]:
+def load(text: str, inspect: Callable[[yaml.Node], None] | None = None) -> tuple[yaml.Node | None, Any]:
     """Composes ``text`` once, within the limits, and builds its data from that node graph.
+
+    Args:
+        text: The YAML text.
+        inspect: Called with the root node before the data is built: building
+            rewrites the graph where merge keys (``<<: *base``) are.
 
     Returns:
         The root node (None for an empty document) and the data.
@@ -145,6 +150,8 @@ def load(text: str) -> tuple[yaml.Node | None, Any]:
     loader = BoundedLoader(text)
     try:
         root = loader.get_single_node()
+        if root is not None and inspect is not None:
+            inspect(root)
         data = loader.construct_document(root) if root is not None else None
     finally:
         loader.dispose()

@@ -115,13 +115,11 @@ def read_yaml(path: Path) -> Document:
             not YAML, over a limit, or has a duplicate key.
     """
     text = read_text(Path(path))
+    doc = Document(Path(path), None, {}, {})
     try:
-        root, data = load(text)
+        doc.data = load(text, inspect=lambda root: _index(doc, root, ()))[1]
     except yaml.YAMLError as err:
         raise SpecError(_yaml_problem(str(path), text, err)) from None
-    doc = Document(Path(path), data, {}, {})
-    if root is not None:
-        _index(doc, root, ())
     return doc
 
 
