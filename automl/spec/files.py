@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 from automl.errors import SpecError
+from automl.spec.datapaths import problem as data_path_problem
+from automl.spec.datapaths import reads_path, resolve
 from automl.spec.families import FAMILY_MODELS, FamilyModel, Strict, family_inputs
+from automl.spec.filekind import describe, is_regular
 from automl.spec.loader import Document, parse_setting, read_yaml, validate
 from automl.spec.params import Fixed, Param, admits, values_of
 from automl.spec.schema import SOURCE_OPTIONS, TASK_LOSSES, DatasetCard, SearchSpace
@@ -15,6 +19,8 @@ from automl.spec.schema import SOURCE_OPTIONS, TASK_LOSSES, DatasetCard, SearchS
 # The shipped YAML folders sit beside the package in a checkout.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = {"space": "search_spaces", "card": "datasets"}
+SPACE_SUFFIXES = (".yaml", ".yml")
+MAX_EXTENDS = 10  # spaces in one chain of `extends`, each read whole
 
 
 @dataclass(frozen=True)
@@ -104,8 +110,10 @@ def find(kind: str, name_or_path: str) -> Path:
     """
     given = Path(name_or_path)
     if given.suffix in (".yaml", ".yml") or given.exists():
-        if not given.is_file():
-            raise SpecError(f"{name_or_path}: expected an existing {kind} file, received a missing path")
+        found = describe(given)
+        if found != "a regular file":
+            existing = "an existing" if found == "a missing path" else "a regular"
+            raise SpecError(f"{name_or_path}: expected {existing} {kind} file, received {found}")
         return given
     for root in (Path("."), PROJECT_ROOT):
         candidate = root / FOLDERS[kind] / f"{name_or_path}.yaml"
@@ -132,22 +140,54 @@ def read_space(name_or_path: str, seen: tuple[Path, ...] = ()) -> Document:
     parent = doc.data.get("extends") if isinstance(doc.data, dict) else None
     if parent is None:
         return doc
-    if not isinstance(parent, str):
-        raise SpecError(f"{doc.where(('extends',))}: extends: expected a space name or path, received {parent!r}")
-    beside = path.parent / parent
-    try:
-        base_path = beside if parent.endswith((".yaml", ".yml")) and beside.is_file() else find("space", parent)
-    except SpecError as err:
-        detail = str(err).split(": ", 1)[1]
-        raise SpecError(f"{doc.where(('extends',))}: extends: {detail}") from None
+    where = f"{doc.where(('extends',))}: extends"
+    base_path = _base_path(parent, path, where)
     if base_path.resolve() in seen or base_path.resolve() == path.resolve():
-        raise SpecError(f"{doc.where(('extends',))}: extends: expected no cycle, received {parent!r} again")
+        raise SpecError(f"{where}: expected no cycle, received {parent!r} again")
+    if len(seen) + 1 >= MAX_EXTENDS:
+        raise SpecError(f"{where}: expected at most {MAX_EXTENDS} spaces in a chain of extends, received more")
     base = read_space(str(base_path), seen + (path.resolve(),))
-    if isinstance(base.data, dict):
-        # The child is its own space: it keeps neither the base's name nor the base's parent.
-        base.data.pop("name", None)
-        base.data.pop("extends", None)
+    if not isinstance(base.data, dict) or not {"family", "extends"} & set(base.data):
+        raise SpecError(f"{where}: expected a search space (a mapping with a 'family' key), received "
+                        f"{_what(base.data)} in {str(base_path)!r}")
+    # The child is its own space: it keeps neither the base's name nor the base's parent.
+    base.data.pop("name", None)
+    base.data.pop("extends", None)
     return base.merge(doc)
+
+
+def _base_path(parent: object, path: Path, where: str) -> Path:
+    """The file ``extends: parent`` names: a shipped space, or a path to a .yaml/.yml file.
+
+    A relative path resolves from the extending file's folder, then (as it always
+    has) from the current folder. Nothing else is read: not ``/etc/passwd``, not a
+    FIFO named ``x.yaml``.
+
+    Raises:
+        SpecError: One line at the ``extends`` value (``where``).
+    """
+    if isinstance(parent, str) and parent.lower().endswith(SPACE_SUFFIXES):
+        given = Path(parent).expanduser()
+        candidates = [given] if given.is_absolute() else [path.parent / given, given]
+        found = next((c for c in candidates if describe(c) != "a missing path"), candidates[0])
+        kind = describe(found)
+        if kind != "a regular file":
+            existing = "an existing" if kind == "a missing path" else "a regular"
+            raise SpecError(f"{where}: expected {existing} space file, received {kind} ({parent!r})")
+        return found
+    if isinstance(parent, str) and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_-]*", parent):
+        for root in (Path("."), PROJECT_ROOT):
+            candidate = root / FOLDERS["space"] / f"{parent}.yaml"
+            if is_regular(candidate):
+                return candidate
+    known = ", ".join(available("space")) or "none"
+    raise SpecError(f"{where}: expected one of: {known} (or a path to a .yaml or .yml file), received {parent!r}")
+
+
+def _what(data: object) -> str:
+    if isinstance(data, dict):
+        return "a mapping without a 'family' key"
+    return "an empty file" if data is None else f"a {type(data).__name__} value"  # not the content: never echo a file
 
 
 def load_space(name_or_path: str, settings: Sequence[str] = ()) -> LoadedSpace:
@@ -239,6 +279,10 @@ def load_card(name_or_path: str) -> LoadedCard:
     doc = read_yaml(path)
     card = validate(doc, DatasetCard)
     options = validate(doc, SOURCE_OPTIONS[card.source], card.options, ("options",))
+    if reads_path(card.source):  # the data may be elsewhere today, but never a file the source cannot take
+        wrong = data_path_problem(card.source, resolve(path, options.path), must_exist=False)
+        if wrong:
+            raise SpecError(f"{doc.where(('options', 'path'))}: options.path: {wrong}")
     if card.splits.validation + card.splits.test >= 1.0:
         raise SpecError(f"{doc.where(('splits',))}: splits: expected validation + test < 1, "
                         f"received {card.splits.validation} + {card.splits.test}")
