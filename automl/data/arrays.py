@@ -7,7 +7,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 
-from automl.data.sources import RawData, register, source_path
+from automl.data.sources import RawData, data_path, register
 from automl.data.targets import encode_target
 from automl.errors import DataError
 from automl.spec import LoadedCard
@@ -18,7 +18,7 @@ KINDS = {2: "tabular", 3: "sequence", 4: "image"}
 @register("npz")
 def npz_source(loaded: LoadedCard) -> RawData:
     """Arrays from an `.npz`; the input kind follows ``x``'s number of axes."""
-    path = source_path(loaded, loaded.options.path)
+    path = data_path(loaded)
     try:
         with np.load(path, allow_pickle=False) as arrays:
             found = {k: arrays[k] for k in arrays.files}

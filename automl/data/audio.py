@@ -6,16 +6,17 @@ from pathlib import Path
 
 import numpy as np
 
-from automl.data.sources import RawData, register, source_path
+from automl.data.sources import RawData, data_path, register
 from automl.errors import DataError
 from automl.spec import LoadedCard
+from automl.spec.filekind import describe
 
 
 @register("audio_dir")
 def audio_dir_source(loaded: LoadedCard) -> RawData:
     """Mono float waveforms of ``duration`` seconds, labels from folder names."""
     opts = loaded.options
-    root = source_path(loaded, opts.path)
+    root = data_path(loaded)
     files = sorted(root.glob("*/*.wav")) if root.is_dir() else []
     if not files:
         raise DataError(f"{root}: expected .wav files in one subfolder per class, received none")
@@ -36,6 +37,9 @@ def audio_dir_source(loaded: LoadedCard) -> RawData:
 def _read(path: Path) -> tuple[int, np.ndarray]:
     from scipy.io import wavfile
 
+    found = describe(path)
+    if found != "a regular file":  # a FIFO would block the reader, a device would never end
+        raise DataError(f"{path}: expected a regular WAV file, received {found}")
     try:
         rate, samples = wavfile.read(path)
     except (ValueError, OSError) as err:

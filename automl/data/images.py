@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 
-from automl.data.sources import RawData, register, source_path
-from automl.errors import DataError
+from automl.data.sources import RawData, data_path, register
+from automl.errors import DataError, first_line
 from automl.spec import LoadedCard
+from automl.spec.filekind import describe
 
 SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 
@@ -17,7 +19,7 @@ SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 def image_dir_source(loaded: LoadedCard) -> RawData:
     """Images as raw 0-255 values (the model normalizes inside), labels from folder names."""
     opts = loaded.options
-    root = source_path(loaded, opts.path)
+    root = data_path(loaded)
     files = _files(root)
     classes = sorted({f.parent.name for f in files})
     if len(classes) < 2:
@@ -43,14 +45,39 @@ def _files(root: Path) -> list[Path]:
 
 
 def read_image(path: Path, color_mode: str, size: tuple[int, int] | None) -> np.ndarray:
+    """Reads one image as an (height, width, channels) array of 0-255 values.
+
+    Used for a card's image folder and for ``automl predict`` on a folder.
+
+    Raises:
+        DataError: Not a regular file, not an image, or one that would decode
+            to more pixels than Pillow allows (a decompression bomb).
+    """
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
+    found = describe(path)
+    if found != "a regular file":  # a FIFO would block Pillow, a device would never end
+        raise DataError(f"{path}: expected a regular image file, received {found}")
     try:
-        with Image.open(path) as image:
-            image = image.convert("L" if color_mode == "grayscale" else "RGB")
-            if size:
-                image = image.resize((size[1], size[0]))
-            pixels = np.asarray(image)
-    except (UnidentifiedImageError, OSError) as err:
-        raise DataError(f"{path}: expected a readable image, received an error ({err})") from None
+        with warnings.catch_warnings():
+            # Pillow only warns up to twice its limit; a training image is far smaller anyway.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                image = image.convert("L" if color_mode == "grayscale" else "RGB")
+                if size:
+                    image = image.resize((size[1], size[0]))
+                pixels = np.asarray(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        raise DataError(f"{path}: expected an image of at most {Image.MAX_IMAGE_PIXELS:,} pixels, "
+                        f"received {_pixels(err)} (a possible decompression bomb)") from None
+    except (UnidentifiedImageError, OSError, ValueError, EOFError, SyntaxError) as err:
+        raise DataError(f"{path}: expected a readable image, received an error ({first_line(err)})") from None
     return pixels[..., np.newaxis] if pixels.ndim == 2 else pixels
+
+
+def _pixels(err: Exception) -> str:
+    """The size Pillow refused, from its message (``Image size (400000000 pixels) exceeds ...``)."""
+    found = re.search(r"\((\d+) pixels\)", str(err))
+    return f"{int(found.group(1)):,} pixels" if found else "more"

@@ -11,6 +11,7 @@ import numpy as np
 from automl.errors import DataError
 from automl.registry import Registry
 from automl.spec import LoadedCard
+from automl.spec.datapaths import problem, resolve
 
 
 @dataclass
@@ -36,5 +37,20 @@ get = SOURCES.lookup
 
 def source_path(loaded: LoadedCard, path: str) -> Path:
     """A path from a card's options: relative to the card's folder unless absolute."""
-    given = Path(path).expanduser()
-    return given if given.is_absolute() else loaded.path.parent / given
+    return resolve(loaded.path, path)
+
+
+def data_path(loaded: LoadedCard) -> Path:
+    """The card's ``options.path``, once checked to be what its source may read (see `automl.spec.datapaths`).
+
+    Checked again here, not only by `automl validate`: the card may come from
+    ``--data``, or the file may have changed since.
+
+    Raises:
+        DataError: Missing, not a regular file (or folder) of the source's kind.
+    """
+    path = source_path(loaded, loaded.options.path)
+    wrong = problem(loaded.card.source, path)
+    if wrong:
+        raise DataError(f"{path}: {wrong}")
+    return path

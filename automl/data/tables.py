@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from automl.data.sources import RawData, register, source_path
+from automl.data.sources import RawData, data_path, register
 from automl.data.targets import encode_target
-from automl.errors import DataError
+from automl.errors import DataError, first_line
 from automl.spec import LoadedCard
+from automl.spec.filekind import describe
 
 
 def read_table(path: Path, kind: str) -> pd.DataFrame:
@@ -48,7 +49,7 @@ def parquet_source(loaded: LoadedCard) -> RawData:
 def table_source(loaded: LoadedCard, kind: str) -> RawData:
     """Targets and inputs from a table; rows with missing values are refused or dropped."""
     opts = loaded.options
-    path = source_path(loaded, opts.path)
+    path = data_path(loaded)
     frame = read_table(path, kind)
     targets = [opts.target] if isinstance(opts.target, str) else list(opts.target)
     wanted = targets + ([opts.text] if opts.text else []) + list(opts.drop)
@@ -56,7 +57,9 @@ def table_source(loaded: LoadedCard, kind: str) -> RawData:
         if column not in frame.columns:
             raise DataError(f"{path}: column {column!r}: expected a column of the file "
                             f"({', '.join(map(str, frame.columns))}), received a missing column")
-    frame = _missing(frame.drop(columns=list(opts.drop)), opts.missing, path)
+    frame = frame.drop(columns=list(opts.drop))
+    check_finite(frame, path)  # before dropping rows with gaps, so the row number is the file's
+    frame = _missing(frame, opts.missing, path)
     y, task, classes = encode_target(frame[targets], f"{path}: column {', '.join(targets)}")
     if opts.text:
         texts = frame[opts.text].astype(str).to_numpy(dtype=object)
@@ -73,6 +76,27 @@ def _missing(frame: pd.DataFrame, policy: str, path: Path) -> pd.DataFrame:
     column = counts[counts > 0].index[0]
     raise DataError(f"{path}: column {column!r}: expected no missing values (or options.missing: drop), "
                     f"received {int(counts[column])} missing")
+
+
+def check_finite(frame: pd.DataFrame, path: Path) -> None:
+    """Refuses ``inf`` and ``-inf`` in numeric columns: every trial would end on a NaN loss.
+
+    Raises:
+        DataError: Names the first such column and its first such row (1 is the
+            first row after the header).
+    """
+    for name in frame.columns:
+        column = frame[name]
+        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            continue
+        try:
+            infinite = np.isinf(column.to_numpy(dtype="float64", na_value=np.nan))
+        except (TypeError, ValueError):  # complex numbers and the like: other checks refuse them
+            continue
+        if infinite.any():
+            row = int(np.argmax(infinite))
+            raise DataError(f"{path}: column {name!r}: expected finite numbers, received "
+                            f"{column.iloc[row]} in row {row + 1}")
 
 
 def _columns(frame: pd.DataFrame, path: Path) -> dict[str, np.ndarray]:
@@ -108,11 +132,16 @@ def write_csv(frame: pd.DataFrame, path: str, flag: str) -> Path:
     import os
 
     target = Path(path)
+    folder = describe(target.parent)
+    if folder != "a folder":  # pandas would only say "Cannot save file into a non-existent directory"
+        why = "does not exist" if folder == "a missing path" else f"is {folder}, not a folder"
+        raise DataError(f"{flag}: expected a file in an existing folder, received {path!r} "
+                        f"(the folder {str(target.parent)!r} {why})")
     temporary = target.with_name(f".{target.name}.tmp")
     try:
         frame.to_csv(temporary, index=False)
         os.replace(temporary, target)
     except OSError as err:
         temporary.unlink(missing_ok=True)
-        raise DataError(f"{flag}: cannot write {path!r}: {err.strerror}") from None
+        raise DataError(f"{flag}: cannot write {path!r}: {err.strerror or first_line(err)}") from None
     return target

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from automl.data.sources import RawData, register, source_path
-from automl.data.tables import read_table
+from automl.data.sources import RawData, data_path, register
+from automl.data.tables import check_finite, read_table
 from automl.data.targets import encode_target
 from automl.errors import DataError
 from automl.spec import LoadedCard
@@ -16,13 +16,15 @@ from automl.spec import LoadedCard
 def timeseries_source(loaded: LoadedCard) -> RawData:
     """Windows of ``input_length`` rows of the value columns, in time order."""
     opts = loaded.options
-    path = source_path(loaded, opts.path)
+    path = data_path(loaded)
     frame = read_table(path, "csv")
     named = [c for c in [opts.time_column, opts.target, opts.label, *opts.columns] if c]
     missing = [c for c in named if c not in frame.columns]
     if missing:
         raise DataError(f"{path}: column {missing[0]!r}: expected a column of the file "
                         f"({', '.join(map(str, frame.columns))}), received a missing column")
+    used = dict.fromkeys(c for c in [opts.time_column, opts.target, *_chosen(frame, opts)] if c)
+    check_finite(frame[list(used)], path)  # before sorting, so the row number is the file's
     if opts.time_column:
         frame = frame.sort_values(opts.time_column).reset_index(drop=True)
     values = _value_columns(frame, opts, path)
@@ -40,9 +42,14 @@ def timeseries_source(loaded: LoadedCard) -> RawData:
     return RawData(x, y, "regression", "sequence", [], ordered=True)
 
 
+def _chosen(frame: pd.DataFrame, opts) -> list:
+    """The value columns: those the card names, else every numeric one but the time and label columns."""
+    return opts.columns or [c for c in frame.columns if c not in (opts.time_column, opts.label)
+                            and pd.api.types.is_numeric_dtype(frame[c])]
+
+
 def _value_columns(frame: pd.DataFrame, opts, path) -> np.ndarray:
-    chosen = opts.columns or [c for c in frame.columns if c not in (opts.time_column, opts.label)
-                              and pd.api.types.is_numeric_dtype(frame[c])]
+    chosen = _chosen(frame, opts)
     bad = [c for c in chosen if not pd.api.types.is_numeric_dtype(frame[c])]
     if bad or not chosen:
         raise DataError(f"{path}: column {(bad or ['(none)'])[0]!r}: expected numeric series values, "
