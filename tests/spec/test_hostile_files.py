@@ -73,7 +73,8 @@ def answers(tmp_path_factory) -> dict:
 @pytest.mark.parametrize("name", [*HOSTILE, "zero"])
 def test_hostile_file_gets_one_line_quickly(answers, name):
     answer = answers[name]
-    words = HOSTILE[name][1] if name in HOSTILE else "/dev/zero: expected a regular YAML file, received a character device"
+    device = "/dev/zero: expected a regular YAML file, received a character device"
+    words = HOSTILE[name][1] if name in HOSTILE else device
     lines = answer["stderr"].strip().splitlines()
     assert answer["rc"] == 2
     assert len(lines) == 1 and "Traceback" not in answer["stderr"], answer["stderr"]
