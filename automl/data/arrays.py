@@ -9,7 +9,7 @@ import pandas as pd
 
 from automl.data.sources import RawData, data_path, register
 from automl.data.targets import encode_target
-from automl.errors import DataError
+from automl.errors import DataError, first_line
 from automl.spec import LoadedCard
 
 KINDS = {2: "tabular", 3: "sequence", 4: "image"}
@@ -26,6 +26,8 @@ def npz_source(loaded: LoadedCard) -> RawData:
         raise DataError(f"{path}: expected an existing .npz file, received a missing path") from None
     except (ValueError, OSError, zipfile.BadZipFile) as err:
         raise DataError(f"{path}: expected a readable .npz file, received an error ({err})") from None
+    except MemoryError as err:  # an array's header may declare any shape, whatever the file's size
+        raise DataError(f"{path}: expected arrays that fit in memory, received {first_line(err)}") from None
     for key in ("x", "y"):
         if key not in found:
             raise DataError(f"{path}: expected arrays named x and y, received {sorted(found) or 'no arrays'}")

@@ -73,6 +73,19 @@ def test_read_image_still_reads_and_resizes_as_predict_asks(tmp_path):
     assert pixels.shape == (6, 4, 1) and pixels.dtype == np.uint8
 
 
+def test_an_npz_declaring_a_huge_array_is_one_line(tmp_path):
+    import io
+    import zipfile
+
+    header = io.BytesIO()  # 73 TiB of float64 declared, nothing stored
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**13,)})
+    with zipfile.ZipFile(tmp_path / "bomb.npz", "w") as archive:
+        archive.writestr("x.npy", header.getvalue())
+        archive.writestr("y.npy", header.getvalue())
+    with pytest.raises(DataError, match=r"bomb.npz: expected arrays that fit in memory, received Unable to allocate"):
+        load_dataset(card_for_path(str(tmp_path / "bomb.npz"), None))
+
+
 @pytest.mark.parametrize("folder, why", [
     ("missing/dir", "does not exist"),
     ("file.txt", "is a regular file, not a folder"),
