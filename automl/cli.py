@@ -121,7 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--input", required=True, help="a CSV or Parquet file, an image folder, or a .npz file")
     predict.add_argument("--output", default="predictions.csv", help="CSV to write (default: predictions.csv)")
     predict.add_argument("--trust-model", action="store_true",
-                         help="allow a .keras file that carries Python code (a Lambda layer) to load")
+                         help="load a model predict would refuse: a SavedModel that runs ops beyond pure "
+                              "computation (file I/O, Python calls) or that no model card of ours vouches for, "
+                              "or a .keras file carrying Python code (a Lambda layer)")
     board = sub.add_parser("leaderboard", help="the trials of a search from MLflow, best first")
     board.add_argument("--experiment", help="experiment name (default: the latest search's)")
     board.add_argument("--top", type=_positive, default=10, help="rows to print (default: 10)")

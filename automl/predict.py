@@ -1,12 +1,16 @@
 """`automl predict`: an exported model on new raw inputs (CSV / Parquet, an image folder, .npz), to CSV.
 
-SavedModels hold graphs, not Python code, so they load as they are. A
+A SavedModel's graphs run when it loads and predicts, so one is vetted first
+(automl.export.vetting): it loads only when every op it can run is a pure
+computation and the model card beside it says this toolkit wrote it. A
 ``.keras`` file loads in Keras' safe mode: one carrying a Lambda layer's code
-is refused unless the user trusts it (``--trust-model``).
+is refused. ``--trust-model`` lets either load anyway. Anything unreadable or
+hostile in the model or the inputs is one line, never a traceback.
 """
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -15,7 +19,7 @@ import pandas as pd
 
 from automl.data.images import SUFFIXES, read_image
 from automl.data.tables import read_table, safe_name, write_csv
-from automl.errors import DataError, ExportError
+from automl.errors import DataError, ExportError, first_line
 
 BATCH = 256
 
@@ -53,18 +57,35 @@ def check_paths(model_path: str, input_path: str) -> None:
 
 
 def load_serving(path: Path, trust: bool) -> tuple[Callable, dict[str, Any]]:
-    """The serving function of an export folder, a SavedModel or a ``.keras`` file, and its input specs."""
-    import tensorflow as tf
+    """The serving function of an export folder, a SavedModel or a ``.keras`` file, and its input specs.
 
+    Raises:
+        ExportError: Not a model, one that does not load, or (without ``trust``) one that is not vetted.
+    """
     if path.is_dir() and (path / "saved_model").is_dir():
         path = path / "saved_model"
-    if path.is_dir() and (path / "saved_model.pb").exists():
-        serve = tf.saved_model.load(str(path)).signatures["serving_default"]
-        return (lambda **kw: serve(**kw)), dict(serve.structured_input_signature[1])
+    if path.is_dir() and any((path / name).exists() for name in ("saved_model.pb", "saved_model.pbtxt")):
+        return _saved_model(path, trust)
     if path.suffix == ".keras" and path.is_file():
         return _keras(path, trust)
     raise ExportError(f"--model: expected an export folder, a SavedModel folder or a .keras file, "
                       f"received {str(path)!r}")
+
+
+def _saved_model(path: Path, trust: bool) -> tuple[Callable, dict[str, Any]]:
+    import tensorflow as tf
+
+    from automl.export.vetting import SIGNATURE, vet_saved_model  # the export package imports Keras: not earlier
+
+    if not trust:
+        vet_saved_model(path)  # reads the protobuf only: nothing of the model has run yet
+    try:
+        serve = tf.saved_model.load(str(path)).signatures[SIGNATURE]
+        specs = dict(serve.structured_input_signature[1])
+    except Exception as err:  # noqa: BLE001 - a corrupt or odd SavedModel fails in many ways
+        raise ExportError(f"--model: expected a SavedModel with a {SIGNATURE!r} signature, received {path}, "
+                          f"which does not load: {first_line(err)}") from None
+    return (lambda **kw: serve(**kw)), specs
 
 
 def _keras(path: Path, trust: bool) -> tuple[Callable, dict[str, Any]]:
@@ -73,13 +94,19 @@ def _keras(path: Path, trust: bool) -> tuple[Callable, dict[str, Any]]:
 
     import automl.builders  # noqa: F401 - registers the custom layers our models use
 
+    if not zipfile.is_zipfile(path):
+        raise ExportError(f"--model: expected a .keras file (a zip archive), received {path}, which is not one")
     try:
         model = keras.saving.load_model(path, safe_mode=not trust)
-    except ValueError as err:
-        if "safe_mode" in str(err) or "Lambda" in str(err):
+    except Exception as err:  # noqa: BLE001 - a crafted archive fails in many ways (BadZipFile, KeyError, ...)
+        reason = _innermost(err)  # Keras wraps the error that says what was wrong
+        if "safe_mode" in str(reason):
             raise ExportError(f"--model: {path} holds Python code (a Lambda layer) that would run on load; "
                               f"pass --trust-model if you trust where the file came from") from None
-        raise ExportError(f"--model: cannot load {path}: {str(err).splitlines()[0]}") from None
+        raise ExportError(f"--model: expected a Keras model in {path}, received one that does not load: "
+                          f"{first_line(reason).split('. ')[0]}") from None
+    if not isinstance(model, keras.Model):
+        raise ExportError(f"--model: expected a Keras model in {path}, received a {type(model).__name__}")
     from automl.export.serving import input_signature
 
     signature = input_signature(model)
@@ -92,6 +119,16 @@ def _keras(path: Path, trust: bool) -> tuple[Callable, dict[str, Any]]:
 
     specs = {k: tf.TensorSpec(v.shape, v.dtype, name=k) for k, v in specs.items()}
     return serve, specs
+
+
+def _innermost(err: BaseException) -> BaseException:
+    """The error at the bottom of a chain of errors raised while handling others."""
+    for _ in range(16):  # a chain is short; the bound only guards against a cycle
+        inner = err.__cause__ or err.__context__
+        if inner is None:
+            break
+        err = inner
+    return err
 
 
 def read_inputs(path: Path, specs: dict[str, Any]) -> tuple[list[str], dict[str, np.ndarray]]:
@@ -144,16 +181,43 @@ def _images(root: Path, specs: dict[str, Any]) -> tuple[list[str], dict[str, np.
 
 
 def _arrays(path: Path, specs: dict[str, Any]) -> tuple[list[str], dict[str, np.ndarray]]:
-    with np.load(path, allow_pickle=False) as arrays:
-        if len(specs) == 1 and "x" in arrays:
-            inputs = {next(iter(specs)): arrays["x"]}
-        else:
-            missing = [n for n in specs if n not in arrays]
-            if missing:
-                raise DataError(f"{path}: expected array {missing[0]!r} or 'x', received {', '.join(arrays)}")
-            inputs = {n: arrays[n] for n in specs}
-    rows = len(next(iter(inputs.values())))
-    return [str(i) for i in range(rows)], {k: v.astype(specs[k].dtype.as_numpy_dtype) for k, v in inputs.items()}
+    """One array per input from a ``numpy.savez`` archive: ``x`` for a one-input model, else by input name."""
+    if not zipfile.is_zipfile(path):
+        raise DataError(f"--input: expected a .npz archive (numpy.savez), received {path}, which is not one")
+    try:  # pickles stay off: an object array is refused, never unpickled
+        with np.load(path, allow_pickle=False) as arrays:
+            if len(specs) == 1 and "x" in arrays.files:
+                inputs = {next(iter(specs)): arrays["x"]}
+            else:
+                missing = [n for n in specs if n not in arrays.files]
+                if missing:
+                    either = " or 'x'" if len(specs) == 1 and missing[0] != "x" else ""
+                    raise DataError(f"{path}: expected array {missing[0]!r}{either}, received "
+                                    f"{', '.join(arrays.files) or 'no arrays'}")
+                inputs = {n: arrays[n] for n in specs}
+    except DataError:
+        raise
+    except Exception as err:  # noqa: BLE001 - BadZipFile, ValueError (object arrays), EOFError...: one line
+        raise DataError(f"--input: expected a .npz archive of numeric or string arrays, received {path}, "
+                        f"which cannot be read: {first_line(err)}") from None
+    inputs = {name: _as_input(path, name, array, specs[name]) for name, array in inputs.items()}
+    rows = {len(a) for a in inputs.values()}
+    if len(rows) > 1:
+        raise DataError(f"{path}: expected arrays with as many rows each, received {sorted(rows)} rows")
+    return [str(i) for i in range(rows.pop())], inputs
+
+
+def _as_input(path: Path, name: str, array: np.ndarray, spec: Any) -> np.ndarray:
+    """``array`` as input ``name`` takes it (dtype and shape), or one line saying how it differs."""
+    shape = [] if spec.shape.rank is None else [None if d is None else int(d) for d in spec.shape]
+    wanted = "rows" + "".join(f", {d}" for d in shape[1:])
+    if shape and (array.ndim != len(shape) or any(d not in (None, n) for d, n in zip(shape[1:], array.shape[1:]))):
+        raise DataError(f"{path}: expected array {name!r} of shape [{wanted}], received shape {list(array.shape)}")
+    text = spec.dtype.name == "string"
+    if array.dtype.kind not in ("US" if text else "biuf"):
+        raise DataError(f"{path}: expected array {name!r} of {'strings' if text else 'numbers'}, received "
+                        f"dtype {array.dtype}")
+    return array.astype(object if text else spec.dtype.as_numpy_dtype)
 
 
 def _in_batches(serve: Callable, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -163,20 +227,23 @@ def _in_batches(serve: Callable, inputs: dict[str, np.ndarray]) -> dict[str, np.
     parts: dict[str, list[np.ndarray]] = {}
     for start in range(0, rows, BATCH):
         batch = {k: tf.constant(v[start:start + BATCH]) for k, v in inputs.items()}
-        for key, value in serve(**batch).items():
+        try:
+            outputs = serve(**batch)
+        except Exception as err:  # noqa: BLE001 - what a model does with odd inputs is up to the model
+            shapes = ", ".join(f"{k} {list(v.shape)}" for k, v in inputs.items())
+            raise DataError(f"--input: expected inputs the model takes, received {shapes}, which it refused: "
+                            f"{first_line(err)}") from None
+        for key, value in outputs.items():
             parts.setdefault(key, []).append(np.asarray(value))
     return {k: np.concatenate(v) for k, v in parts.items()}
 
 
 def _class_names(model_path: Path) -> list[str]:
     """The class names in the export's model card, when there is one beside the model."""
-    import json
+    from automl.export.card import card_beside
 
-    folder = model_path if model_path.is_dir() else model_path.parent
-    for card in (folder / "model_card.json", folder.parent / "model_card.json"):
-        if card.exists():
-            return [str(n) for n in json.loads(card.read_text()).get("class_names") or []]
-    return []
+    names = card_beside(model_path).get("class_names")
+    return [str(n) for n in names] if isinstance(names, list) else []
 
 
 def _table(ids: list[str], outputs: dict[str, np.ndarray], classes: list[str]) -> pd.DataFrame:

@@ -6,11 +6,33 @@ import json
 from pathlib import Path
 from typing import Any
 
+# Said by every card this toolkit writes: `automl predict` loads a SavedModel without
+# --trust-model only when the card beside it says so (automl.export.vetting).
+WRITTEN_BY = "keras-automl"
+
 
 def write_card(folder: Path, card: dict[str, Any]) -> None:
-    """Writes both files of the card into ``folder``."""
+    """Writes both files of the card into ``folder``, saying that this toolkit wrote them."""
+    card = {**card, "written_by": WRITTEN_BY}
     (folder / "model_card.json").write_text(json.dumps(card, indent=2, default=str) + "\n")
     (folder / "model_card.md").write_text(markdown(card))
+
+
+def card_beside(model: Path) -> dict[str, Any]:
+    """The card of the export a model is in: beside it, or in the folder above (a SavedModel in an export).
+
+    Returns:
+        The card's facts, or ``{}`` when there is no readable card (a hand-made or damaged one says nothing).
+    """
+    folder = model if model.is_dir() else model.parent
+    for path in (folder / "model_card.json", folder.parent / "model_card.json"):
+        try:
+            card = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        if isinstance(card, dict):
+            return card
+    return {}
 
 
 def markdown(card: dict[str, Any]) -> str:
