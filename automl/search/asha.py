@@ -16,6 +16,9 @@ from typing import Any
 
 import keras_tuner as kt
 
+from automl.search.ending import EndTrialForms
+from automl.search.untried import UntriedFallback
+
 EPOCHS, INITIAL, PARENT, RUNG = "tuner/epochs", "tuner/initial_epoch", "tuner/trial_id", "tuner/rung"
 
 
@@ -27,7 +30,7 @@ def rung_epochs(max_epochs: int, eta: int) -> list[int]:
     return sorted(set(epochs))
 
 
-class AshaOracle(kt.Oracle):
+class AshaOracle(UntriedFallback, EndTrialForms, kt.Oracle):
     """Successive halving without synchronization.
 
     Args:
@@ -67,6 +70,16 @@ class AshaOracle(kt.Oracle):
                 return waiting[0]
         return None
 
+    def _compute_values_hash(self, values: dict) -> str:
+        """The hash of the searched values alone.
+
+        KerasTuner's hash includes every value, the budget keys this oracle adds
+        too, while its random draws are checked without them: no draw ever
+        matched a trial, and configurations came back again and again. A
+        promotion hashes as its parent does, which is what it is.
+        """
+        return super()._compute_values_hash({k: v for k, v in values.items() if not k.startswith("tuner/")})
+
     def completed_at(self, rung: int) -> list[kt.engine.trial.Trial]:
         """The rung's completed trials, best first."""
         done = [t for t in self.trials.values() if t.hyperparameters.values.get(RUNG) == rung
@@ -81,3 +94,5 @@ class AshaOracle(kt.Oracle):
         """Restores KerasTuner's state and the rungs."""
         super().set_state(state)
         self.eta, self.rungs = state.get("eta", self.eta), state.get("rungs", self.rungs)
+        # A search saved before the hash left out the budget keys holds its trials' hashes with them.
+        self._tried_so_far.update(self._compute_values_hash(t.hyperparameters.values) for t in self.trials.values())

@@ -23,6 +23,9 @@ import numpy as np
 from keras_tuner.src.engine import trial as trial_module
 from keras_tuner.src.tuners.bayesian import BayesianOptimizationOracle
 
+from automl.search.ending import EndTrialForms
+from automl.search.untried import UntriedFallback
+
 MAX_POINTS = 80
 REFIT_EVERY = 10
 CANDIDATES = 512
@@ -31,8 +34,12 @@ LENGTH_SCALES = (1e-2, 1e2)
 LOCAL_STEP = 0.05  # spread of the steps around the best trials, in the [0, 1] embedding
 
 
-class FastBayesianOracle(BayesianOptimizationOracle):
-    """KerasTuner's Bayesian oracle with a bounded fit and a vectorized acquisition search."""
+class FastBayesianOracle(UntriedFallback, EndTrialForms, BayesianOptimizationOracle):
+    """KerasTuner's Bayesian oracle with a bounded fit and a vectorized acquisition search.
+
+    Like every controller, it stops only when the space is exhausted (`UntriedFallback`)
+    and takes both of KerasTuner's ``end_trial`` call forms (`EndTrialForms`).
+    """
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -4,6 +4,7 @@ Until the population is full, trials are random. Then each new trial copies
 the best of a random tournament drawn from the population, with one
 hyperparameter changed; values that the change makes active (a new family's
 scope, say) are drawn at random, and values it makes inactive are dropped.
+When the children drawn were all tried before, the trial is a random draw.
 The population is the most recently completed trials, so the oldest member
 retires as each new one finishes. Everything it needs (the end order, the
 seed state, the trials) is in KerasTuner's saved oracle state, so a search
@@ -18,8 +19,11 @@ from typing import Any
 import keras_tuner as kt
 from keras_tuner.src.engine import hyperparameters as hp_module
 
+from automl.search.ending import EndTrialForms
+from automl.search.untried import UntriedFallback
 
-class EvolutionOracle(kt.Oracle):
+
+class EvolutionOracle(UntriedFallback, EndTrialForms, kt.Oracle):
     """Aging evolution over a KerasTuner search space.
 
     Args:
@@ -34,12 +38,17 @@ class EvolutionOracle(kt.Oracle):
         self.tournament_size = max(1, min(tournament_size, self.population_size))
 
     def populate_space(self, trial_id: str) -> dict:
-        """A random trial while the population fills, then a mutated tournament winner."""
+        """A random trial while the population fills, then a mutated tournament winner.
+
+        When every child of the winner was tried, a random draw: untried
+        configurations further away may remain.
+        """
         population = self.population()
-        if len(population) < self.population_size:
-            values = self._random_values()
-        else:
+        values = None
+        if len(population) >= self.population_size:
             values = self.mutate(self.tournament(population).hyperparameters.values)
+        if values is None:
+            values = self._random_values()
         if values is None:
             return {"status": kt.engine.trial.TrialStatus.STOPPED, "values": None}
         return {"status": kt.engine.trial.TrialStatus.RUNNING, "values": values}

@@ -22,6 +22,9 @@ from keras_tuner.src.engine import hyperparameters as hp_module
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import TrialState
 
+from automl.search.ending import EndTrialForms
+from automl.search.untried import UntriedFallback
+
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 SamplerFactory = Callable[[int], optuna.samplers.BaseSampler]
@@ -42,7 +45,7 @@ def nsga2_sampler(population_size: int) -> SamplerFactory:
     return lambda seed: optuna.samplers.NSGAIISampler(seed=seed, population_size=population_size)
 
 
-class OptunaOracle(kt.Oracle):
+class OptunaOracle(UntriedFallback, EndTrialForms, kt.Oracle):
     """A KerasTuner oracle whose proposals come from an Optuna sampler.
 
     Args:
@@ -96,12 +99,11 @@ class OptunaOracle(kt.Oracle):
 
     # --- learning ---------------------------------------------------------------
 
-    def end_trial(self, trial: kt.engine.trial.Trial) -> None:
-        """Tells Optuna the trial's objective values (or that it failed), then ends it as usual."""
-        self._tell(trial)
-        super().end_trial(trial)
+    def on_end_trial(self, trial: kt.engine.trial.Trial) -> None:
+        """Tells Optuna the trial's objective values (or that it failed), under the oracle's lock.
 
-    def _tell(self, trial: kt.engine.trial.Trial) -> None:
+        `end_trial` (KerasTuner's, in either call form) then ends it as usual.
+        """
         study, values = self.study(), self._values(trial)
         number, proposed = self._asked.pop(trial.trial_id, (None, None))
         if number is not None and proposed != trial.hyperparameters.values:

@@ -9,6 +9,8 @@ import keras_tuner as kt
 
 from automl.errors import SpecError
 from automl.registry import Registry
+from automl.search.ending import EndTrialForms
+from automl.search.untried import UntriedFallback
 from automl.space import active_values
 
 
@@ -30,6 +32,27 @@ ORACLES: Registry[OracleFactory] = Registry("--controller")
 register = ORACLES.register
 
 
+class RandomOracle(UntriedFallback, EndTrialForms, kt.oracles.RandomSearchOracle):
+    """KerasTuner's random search, which stops only when the space is exhausted."""
+
+
+class GridOracle(EndTrialForms, kt.oracles.GridSearchOracle):
+    """KerasTuner's grid search (exhaustive by itself), with an Int's log-step values as ints."""
+
+    def populate_space(self, trial_id: str) -> dict:
+        proposal = super().populate_space(trial_id)
+        if proposal.get("values"):
+            # KerasTuner's grid takes an Int's values from `Int.values`, floats for a log step (16.0
+            # filters); its own ordering compares them by value, so ints keep the grid's order.
+            ints = {p.name for p in self.hyperparameters.space if isinstance(p, kt.engine.hyperparameters.Int)}
+            proposal["values"] = {k: int(v) if k in ints else v for k, v in proposal["values"].items()}
+        return proposal
+
+
+class HyperbandOracle(UntriedFallback, EndTrialForms, kt.oracles.HyperbandOracle):
+    """KerasTuner's Hyperband, which stops only when the space is exhausted."""
+
+
 def _common(hp: kt.HyperParameters, s: OracleSettings) -> dict:
     # KerasTuner reads seed 0 as "no seed" and draws a random one; shifting by one
     # keeps every user seed, 0 included, reproducible.
@@ -40,7 +63,7 @@ def _common(hp: kt.HyperParameters, s: OracleSettings) -> dict:
 @register("random")
 def random_oracle(hp: kt.HyperParameters, s: OracleSettings) -> kt.Oracle:
     """Uniform random sampling."""
-    return kt.oracles.RandomSearchOracle(max_trials=s.max_trials, **_common(hp, s))
+    return RandomOracle(max_trials=s.max_trials, **_common(hp, s))
 
 
 @register("grid")
@@ -50,7 +73,7 @@ def grid_oracle(hp: kt.HyperParameters, s: OracleSettings) -> kt.Oracle:
         if isinstance(p, kt.engine.hyperparameters.Float) and p.step is None:
             raise SpecError(f"--controller grid: expected every float range to have a step, "
                             f"received {p.name!r} without one")
-    return kt.oracles.GridSearchOracle(max_trials=s.max_trials, **_common(hp, s))
+    return GridOracle(max_trials=s.max_trials, **_common(hp, s))
 
 
 @register("bayesian")
@@ -66,8 +89,8 @@ def hyperband_oracle(hp: kt.HyperParameters, s: OracleSettings) -> kt.Oracle:
     """Hyperband over epochs, its brackets repeated until ``max_trials`` trials in all."""
     # KerasTuner stops after one pass over the brackets unless told otherwise; repeating them
     # until max_trials (or --time-budget) is what a user asking for N trials expects.
-    oracle = kt.oracles.HyperbandOracle(max_epochs=max(s.max_epochs, 2), factor=3,
-                                        hyperband_iterations=s.max_trials, **_common(hp, s))
+    oracle = HyperbandOracle(max_epochs=max(s.max_epochs, 2), factor=3, hyperband_iterations=s.max_trials,
+                             **_common(hp, s))
     # Hyperband has no trial count of its own; the base Oracle stops at max_trials.
     oracle.max_trials = s.max_trials
     return oracle

@@ -1,7 +1,8 @@
 """A policy-gradient controller in the manner of Zoph & Le's NAS, as a KerasTuner oracle.
 
 The policy holds one softmax over the options of every decision in the space
-(a choice's values, a boolean, an integer or float range cut into bins) and
+(a choice's values, a boolean, an integer or float range cut into bins,
+each a value on the range's declared grid) and
 samples the decisions in the space's order, so a conditional scope's
 decisions are only sampled when active. After each completed trial it takes a
 REINFORCE step: every decision the trial sampled moves its logits by
@@ -22,10 +23,13 @@ from typing import Any
 import keras_tuner as kt
 from keras_tuner.src.engine import hyperparameters as hp_module
 
-BINS = 8  # options of an integer or float range without a small step
+from automl.search.ending import EndTrialForms
+from automl.search.untried import UntriedFallback, grid_size, grid_value
+
+BINS = 8  # options of an integer or float range with more values than this
 
 
-class ReinforceOracle(kt.Oracle):
+class ReinforceOracle(UntriedFallback, EndTrialForms, kt.Oracle):
     """REINFORCE over the space's decisions with a moving-average baseline.
 
     Args:
@@ -136,22 +140,28 @@ def options_of(p: Any) -> list[Any]:
         return list(p.values)
     if isinstance(p, hp_module.Boolean):
         return [False, True]
-    if isinstance(p, hp_module.Int):
-        step = p.step or 1
-        count = (p.max_value - p.min_value) // step + 1
-        if count <= BINS:
-            return [p.min_value + i * step for i in range(count)]
-        return sorted({int(round(p.min_value + i * (p.max_value - p.min_value) / (BINS - 1))) for i in range(BINS)})
-    if isinstance(p, hp_module.Float):
-        if p.step:
-            count = int(round((p.max_value - p.min_value) / p.step)) + 1
-            if count <= BINS:
-                return [p.min_value + i * p.step for i in range(count)]
-        if p.sampling == "log" and p.min_value > 0:
-            low, high = math.log(p.min_value), math.log(p.max_value)
-            return [math.exp(low + i * (high - low) / (BINS - 1)) for i in range(BINS)]
-        return [p.min_value + i * (p.max_value - p.min_value) / (BINS - 1) for i in range(BINS)]
+    if isinstance(p, (hp_module.Int, hp_module.Float)):
+        return range_options(p)
     raise TypeError(f"unknown hyperparameter type {type(p).__name__}")
+
+
+def range_options(p: Any) -> list[Any]:
+    """The options of an Int or Float range: values on its declared grid, at most `BINS`.
+
+    A range with few values offers them all. A wider one with a step offers
+    values spread evenly over its grid, both ends included (spread in log
+    for a log step, which KerasTuner multiplies). Without a step (a float, or
+    a log-sampled Int) the options are spread as the range is sampled,
+    within its bounds and whole for an Int.
+    """
+    size = grid_size(p)
+    if size is not None and (size <= BINS or p.step):
+        picks = range(size) if size <= BINS else sorted({round(i * (size - 1) / (BINS - 1)) for i in range(BINS)})
+        return [grid_value(p, i) for i in picks]
+    # `_sample_numerical_value` is KerasTuner's map from [0, 1] to the range (linear or log); at 1 it
+    # can land a rounding error past the top, hence the clamp.
+    spread = [min(max(p._sample_numerical_value(i / (BINS - 1)), p.min_value), p.max_value) for i in range(BINS)]
+    return sorted({int(round(v)) for v in spread}) if isinstance(p, hp_module.Int) else spread
 
 
 def nearest(options: list[Any], value: Any) -> int:

@@ -75,6 +75,35 @@ def test_a_resumed_search_promotes_as_the_uninterrupted_one_would(tmp_path):
     assert got == expected
 
 
+def test_each_configuration_starts_once_and_promotions_still_continue_it(tmp_path):
+    hp = kt.HyperParameters()
+    hp.Choice("units", [16, 32, 64])
+    hp.Boolean("norm")
+    o = AshaOracle(max_epochs=9, eta=3, objective=kt.Objective("val_accuracy", "max"), max_trials=100,
+                   hyperparameters=hp, seed=2)
+    o._set_project_dir(str(tmp_path), "small")
+    values = []
+    while (trial := o.create_trial("tuner0")).status == "RUNNING":
+        values.append(trial.hyperparameters.values)
+        o.update_trial(trial.trial_id, {"val_accuracy": trial.hyperparameters.values["units"] / 64})
+        trial.status = "COMPLETED"
+        o.end_trial(trial)
+    started = [(v["units"], v["norm"]) for v in values if PARENT not in v]
+    assert sorted(started) == sorted((u, n) for u in (16, 32, 64) for n in (False, True))
+    assert [v[RUNG] for v in values if PARENT in v] == [1, 1]  # the top third of 6 goes on; a third of 2 is none
+
+
+def test_a_search_saved_with_the_budget_keys_in_its_hashes_still_knows_its_trials(tmp_path):
+    first = oracle(tmp_path)
+    done = [step(first, 0.5) for _ in range(3)]
+    state = first.get_state()
+    state["tried_so_far"] = ["an older hash with tuner/epochs in it"] * 3  # as older versions saved it
+    resumed = oracle(tmp_path / "other")
+    resumed.trials = first.trials
+    resumed.set_state(state)
+    assert all(resumed._duplicate({k: v for k, v in d.items() if not k.startswith("tuner/")}) for d in done)
+
+
 def test_a_short_real_search_with_the_asha_controller(tmp_path, short_search):
     import json
 

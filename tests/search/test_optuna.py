@@ -105,6 +105,18 @@ def test_a_failed_trial_is_told_as_failed(tmp_path):
     assert o.study().trials[0].state.name == "FAIL"
 
 
+def test_keras_tuners_older_end_trial_form_tells_optuna_what_the_trial_reported(tmp_path):
+    o = make(tmp_path)
+    trial = o.create_trial("tuner0")
+    values = dict(trial.hyperparameters.values)
+    o.update_trial(trial.trial_id, {"val_accuracy": 0.75})
+    o.end_trial(trial.trial_id, "COMPLETED")  # end_trial(trial_id, status), as KerasTuner still takes it
+    told = o.study().trials[0]
+    assert told.state.name == "COMPLETE" and told.values == [0.75]
+    assert told.params == {k: v for k, v in values.items() if k != "batch_size"}
+    assert o.trials[trial.trial_id].hyperparameters.values == values
+
+
 @pytest.mark.parametrize("name", ["tpe", "nsga2"])
 def test_a_resumed_oracle_proposes_what_the_uninterrupted_one_would(tmp_path, name):
     objectives = [("val_accuracy", "max"), ("parameter_count", "min")] if name == "nsga2" else []

@@ -45,6 +45,20 @@ def test_ranges_become_options_and_log_ranges_stay_log():
     assert flag == [False, True]
 
 
+def test_options_of_a_stepped_range_are_on_its_grid():
+    hp = kt.HyperParameters()
+    hp.Int("units", 32, 512, step=32)
+    hp.Int("filters", 8, 1024, step=2, sampling="log")
+    hp.Float("learning_rate", 1e-5, 1e-1, step=10, sampling="log")
+    hp.Int("width", 4, 300, sampling="log")
+    units, filters, lr, width = (options_of(p) for p in hp.space)
+    assert units == [32, 96, 160, 224, 320, 384, 448, 512]  # 8 of the 16 multiples of 32, both ends
+    assert filters == [8, 16, 32, 64, 128, 256, 512, 1024]
+    assert lr == list(hp.space[2].values)  # 1e-5 ... 1e-1, five values: all of them
+    assert width[0] == 4 and width[-1] == 300 and all(isinstance(w, int) for w in width)
+    assert width[1] / width[0] > 1.5  # spread in log, as the range is sampled
+
+
 def test_samples_respect_conditional_scopes(tmp_path):
     o = oracle(tmp_path)
     assert all(is_valid(o.sample()) for _ in range(50))

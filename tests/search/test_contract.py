@@ -1,0 +1,409 @@
+"""Checks every registered controller passes, whatever its algorithm (no network is trained).
+
+In the manner of Optuna's shared sampler tests and scikit-learn's
+``parametrize_with_checks``: each check runs once per name in `ORACLES`, so a
+controller registered later gets every check for free. The oracles are built
+through `make_oracle`, as a search builds them, and driven as KerasTuner's
+Tuner drives them (create_trial, update_trial with made-up metrics,
+end_trial). A check that does not apply to a controller says why in
+`EXCLUDED` (every check applies to every controller today); a controller
+that cannot take part of a space says why in `STEPPED_ONLY`.
+
+Budgeted controllers (hyperband, asha) legitimately propose a configuration
+again with more epochs: such a promotion carries ``tuner/trial_id``, the
+trial it continues, and is not a new proposal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import math
+import threading
+import time
+import zlib
+from typing import Any, Callable
+
+import keras_tuner as kt
+import pytest
+from keras_tuner.src.engine import hyperparameters as hp_module
+
+from automl.search.oracles import ORACLES, OracleSettings, make_oracle
+
+CONTROLLERS = sorted(ORACLES)
+METRIC = "score"
+
+# (check, controller) -> why the check does not apply to it.
+EXCLUDED: dict[tuple[str, str], str] = {}
+
+# Controllers given the grid-check space without its float range that has no step, and why.
+STEPPED_ONLY = {"grid": "it enumerates every combination, so make_oracle refuses a float range without a step"}
+
+
+def applies(check: str, name: str) -> None:
+    """Skips, with its documented reason, a check that does not apply to ``name``."""
+    reason = EXCLUDED.get((check, name))
+    if reason:
+        pytest.skip(reason)
+
+
+# --- spaces -----------------------------------------------------------------------
+
+
+def small_space() -> kt.HyperParameters:
+    """Twelve configurations: two families of six, each in its own conditional scope."""
+    hp = kt.HyperParameters()
+    hp.Choice("family", ["mlp", "cnn"])
+    with hp.conditional_scope("family", ["mlp"]):
+        hp.Int("mlp.layers", 1, 3)
+        hp.Boolean("mlp.norm")
+    with hp.conditional_scope("family", ["cnn"]):
+        hp.Int("cnn.filters", 8, 32, step=2, sampling="log")
+        hp.Choice("cnn.activation", ["relu", "tanh"])
+    hp.Fixed("batch_size", 32)
+    return hp
+
+
+def product_space() -> kt.HyperParameters:
+    """Twelve configurations without scopes: each has only four others one value away."""
+    hp = kt.HyperParameters()
+    hp.Choice("activation", ["relu", "tanh", "gelu"])
+    hp.Boolean("norm")
+    hp.Boolean("residual")
+    return hp
+
+
+def nested_space() -> kt.HyperParameters:
+    """Twelve configurations that random draws cover unevenly: scopes nested four deep.
+
+    Each "go" opens the next scope, so the eight leaves together get one
+    random draw in sixteen: once most configurations are tried, random draws
+    keep colliding while leaves are still untried.
+    """
+    hp = kt.HyperParameters()
+    with contextlib.ExitStack() as scopes:
+        for depth in range(1, 5):
+            hp.Choice(f"depth{depth}", ["stop", "go"])
+            scopes.enter_context(hp.conditional_scope(f"depth{depth}", ["go"]))
+        hp.Int("leaf", 1, 8)
+    return hp
+
+
+def nested_configurations() -> list[dict]:
+    go = {f"depth{d}": "go" for d in range(1, 5)}
+    stops = [{**{f"depth{d}": "go" for d in range(1, depth)}, f"depth{depth}": "stop"} for depth in range(1, 5)]
+    return stops + [{**go, "leaf": leaf} for leaf in range(1, 9)]
+
+
+SMALL = {
+    "conditional": (small_space, [{"family": "mlp", "mlp.layers": n, "mlp.norm": b, "batch_size": 32}
+                                  for n, b in itertools.product([1, 2, 3], [False, True])]
+                    + [{"family": "cnn", "cnn.filters": f, "cnn.activation": a, "batch_size": 32}
+                       for f, a in itertools.product([8, 16, 32], ["relu", "tanh"])]),
+    "product": (product_space, [{"activation": a, "norm": n, "residual": r}
+                                for a, n, r in itertools.product(["relu", "tanh", "gelu"], [False, True],
+                                                                 [False, True])]),
+    "nested": (nested_space, nested_configurations()),
+}
+
+
+def medium_space() -> kt.HyperParameters:
+    """Forty-two configurations: a choice and a boolean times two families of four and three."""
+    hp = kt.HyperParameters()
+    hp.Choice("activation", ["relu", "tanh", "gelu"])
+    hp.Boolean("norm")
+    hp.Choice("family", ["mlp", "cnn"])
+    with hp.conditional_scope("family", ["mlp"]):
+        hp.Int("mlp.layers", 1, 4)
+    with hp.conditional_scope("family", ["cnn"]):
+        hp.Int("cnn.filters", 8, 32, step=2, sampling="log")
+    return hp
+
+
+MEDIUM_SIZE = 3 * 2 * (4 + 3)
+
+
+def grid_space(name: str) -> kt.HyperParameters:
+    """Every kind of value with its grid: linear and log steps, ints and floats, a conditional scope."""
+    hp = kt.HyperParameters()
+    hp.Int("units", 32, 512, step=32)
+    hp.Int("filters", 8, 128, step=2, sampling="log")
+    hp.Float("learning_rate", 1e-4, 1e-1, step=10, sampling="log")
+    hp.Choice("activation", ["relu", "tanh", "gelu"])
+    hp.Boolean("batch_norm")
+    hp.Choice("family", ["mlp", "cnn"])
+    with hp.conditional_scope("family", ["mlp"]):
+        hp.Float("mlp.dropout", 0.0, 0.5, step=0.125)
+    with hp.conditional_scope("family", ["cnn"]):
+        hp.Int("cnn.kernel", 3, 7, step=2)
+        hp.Int("cnn.width", 4, 64, sampling="log")
+    if name not in STEPPED_ONLY:
+        hp.Float("weight_decay", 1e-6, 1e-2, sampling="log")
+    hp.Fixed("batch_size", 32)
+    return hp
+
+
+# --- driving an oracle --------------------------------------------------------------
+
+
+def make(name: str, hp: kt.HyperParameters, tmp_path, max_trials: int, seed: int = 0) -> kt.Oracle:
+    """The controller as a search builds it; failures never stop it (the checks fail trials on purpose)."""
+    settings = OracleSettings(kt.Objective(METRIC, "max"), max_trials, seed, max_consecutive_failures=10_000,
+                              max_epochs=3)
+    oracle = make_oracle(name, hp, settings)
+    oracle._set_project_dir(str(tmp_path), name)
+    oracle.verbose = 0
+    return oracle
+
+
+def searched(values: dict) -> dict:
+    """The searched values, without KerasTuner's budget bookkeeping (``tuner/...``)."""
+    return {k: v for k, v in values.items() if not k.startswith("tuner/")}
+
+
+def key(values: dict) -> str:
+    """One configuration's identity."""
+    return repr(sorted(searched(values).items()))
+
+
+def score(values: dict) -> float:
+    """A made-up score, fixed per configuration (a little higher with more epochs)."""
+    return zlib.crc32(key(values).encode()) % 1000 / 1000 + values.get("tuner/epochs", 0) / 100
+
+
+Proposal = tuple[str, dict]  # trial id, values
+
+
+def drive(oracle: kt.Oracle, fail: Callable[[dict], bool] = lambda v: False,
+          limit: int = 500) -> tuple[list[Proposal], str]:
+    """Runs trials one at a time until the oracle stops proposing; returns the proposals and the last status."""
+    proposals: list[Proposal] = []
+    for _ in range(limit):
+        trial = oracle.create_trial("tuner0")
+        if trial.status != "RUNNING":
+            return proposals, trial.status
+        values = dict(trial.hyperparameters.values)
+        proposals.append((trial.trial_id, values))
+        if fail(values):
+            trial.status = "FAILED"
+        else:
+            oracle.update_trial(trial.trial_id, {METRIC: score(values)})
+            trial.status = "COMPLETED"
+        oracle.end_trial(trial)
+    raise AssertionError(f"no STOPPED after {limit} trials")
+
+
+def new_configurations(proposals: list[Proposal]) -> list[str]:
+    """The configurations the proposals start, in order; a promotion must continue an earlier trial as it was."""
+    earlier: dict[str, dict] = {}
+    started = []
+    for trial_id, values in proposals:
+        parent = values.get("tuner/trial_id")
+        if parent is None:
+            started.append(key(values))
+        else:
+            assert parent in earlier, f"trial {trial_id} continues {parent}, which is not an earlier trial"
+            assert key(earlier[parent]) == key(values), f"trial {trial_id} changed the values of {parent}"
+        earlier[trial_id] = values
+    return started
+
+
+def repeats(configurations: list[str]) -> list[str]:
+    return [c for i, c in enumerate(configurations) if c in configurations[:i]]
+
+
+# --- on the grid ---------------------------------------------------------------------
+
+
+def active_names(hp: kt.HyperParameters, values: dict) -> set[str]:
+    """The names active under ``values`` (a conditional scope's only when its parent matches)."""
+    return {p.name for p in hp.space if all(c.is_active(values) for c in p.conditions)}
+
+
+def off_grid(p: Any, value: Any) -> str | None:
+    """Why ``value`` is not one ``p`` declares, or None: bounds, linear steps, log steps (KerasTuner
+    multiplies by the step), and ints for an Int (a 64.0 is another configuration than 64 to KerasTuner)."""
+    if isinstance(p, hp_module.Fixed):
+        return None if value == p.value else "not the fixed value"
+    if isinstance(p, hp_module.Boolean):
+        return None if isinstance(value, bool) else "not a boolean"
+    if isinstance(p, hp_module.Choice):
+        return None if value in p.values else "not one of the choices"
+    if isinstance(value, bool) or not isinstance(value, int if isinstance(p, hp_module.Int) else (int, float)):
+        return f"a {type(value).__name__}"
+    if not p.min_value <= value <= p.max_value:
+        return "out of bounds"
+    if p.step:
+        steps = (value - p.min_value) / p.step if p.sampling == "linear" else \
+            math.log(value / p.min_value) / math.log(p.step)
+        if abs(steps - round(steps)) > 1e-9:
+            return f"not a whole number of steps ({steps:.4f})"
+    return None
+
+
+def assert_on_grid(name: str, hp: kt.HyperParameters, proposals: list[Proposal]) -> None:
+    """Each proposal holds exactly its active values, each one on its declared grid."""
+    for trial_id, values in proposals:
+        mine = searched(values)
+        assert set(mine) == active_names(hp, mine), f"{name} trial {trial_id}: {sorted(mine)}"
+        for p in hp.space:
+            if p.name in mine:
+                why = off_grid(p, mine[p.name])
+                assert why is None, f"{name} proposed {p.name}={mine[p.name]!r}: {why}"
+
+
+# --- the checks --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", CONTROLLERS)
+def test_a_no_configuration_is_proposed_twice_while_untried_ones_remain(name, tmp_path):
+    """(a) With 30 trials in a space of 42, every new proposal is new, and none is STOPPED."""
+    applies("a", name)
+    oracle = make(name, medium_space(), tmp_path, max_trials=30)
+    proposals, status = drive(oracle)
+    started = new_configurations(proposals)
+    assert not repeats(started), f"{name} proposed again: {repeats(started)}"
+    assert len(proposals) == 30, f"{name} said {status} after {len(proposals)} trials, with untried ones left"
+    assert len(started) <= MEDIUM_SIZE
+
+
+@pytest.mark.parametrize("name", CONTROLLERS)
+def test_b_every_proposed_value_is_on_its_declared_grid(name, tmp_path):
+    """(b) Bounds, linear steps, log steps, ints for ints, and exactly the active values."""
+    applies("b", name)
+    hp = grid_space(name)
+    oracle = make(name, hp, tmp_path, max_trials=40)
+    proposals, _ = drive(oracle)
+    assert len(proposals) == 40
+    assert_on_grid(name, hp, proposals)
+
+
+@pytest.mark.parametrize("space", sorted(SMALL))
+@pytest.mark.parametrize("name", CONTROLLERS)
+def test_c_a_finite_space_is_proposed_whole_once_then_stopped(name, space, tmp_path):
+    """(c) With more trials allowed than the space's 12 configurations: each once, then STOPPED.
+
+    Three spaces: scopes, a plain product (where one-value mutations run out
+    first) and nested scopes (where random draws run out first).
+    """
+    applies("c", name)
+    make_space, expected = SMALL[space]
+    oracle = make(name, make_space(), tmp_path, max_trials=30)
+    proposals, status = drive(oracle)
+    assert_on_grid(name, make_space(), proposals)
+    started = new_configurations(proposals)
+    assert not repeats(started), f"{name} proposed again: {repeats(started)}"
+    assert sorted(started) == sorted(key(v) for v in expected), f"{name} proposed {len(started)} of 12"
+    assert status == "STOPPED" and len(oracle.trials) < 30  # stopped by the space, not by max_trials
+
+
+@pytest.mark.parametrize("name", CONTROLLERS)
+def test_d_a_failed_configuration_is_not_proposed_again(name, tmp_path):
+    """(d) Every configuration with ``norm`` fails; none of them comes back, new or promoted."""
+    applies("d", name)
+    oracle = make(name, medium_space(), tmp_path, max_trials=30)
+    proposals, _ = drive(oracle, fail=lambda v: v["norm"])
+    failed: set[str] = set()
+    for trial_id, values in proposals:
+        assert key(values) not in failed, f"{name} trial {trial_id} proposed a failed configuration again"
+        if values["norm"]:
+            failed.add(key(values))
+    assert failed
+
+
+@pytest.mark.parametrize("name", CONTROLLERS)
+def test_e_concurrent_workers_end_every_trial_once(name, tmp_path):
+    """(e) Four threads creating and ending trials on one oracle: each trial ended once, none lost.
+
+    Each worker ends a copy of its trial, as KerasTuner's oracle server does
+    for its remote tuners: setting the status on the oracle's own record
+    outside the lock would show the others a COMPLETED trial without a score.
+    """
+    applies("e", name)
+    oracle = make(name, grid_space(name), tmp_path, max_trials=24)
+    errors: list[BaseException] = []
+    deadline = time.monotonic() + 60
+
+    def worker(tuner_id: str) -> None:
+        try:
+            while time.monotonic() < deadline:
+                trial = oracle.create_trial(tuner_id)
+                if trial.status == "IDLE":  # waiting on the others' trials, as a Tuner would
+                    time.sleep(0.01)
+                    continue
+                if trial.status != "RUNNING":
+                    return
+                oracle.update_trial(trial.trial_id, {METRIC: score(trial.hyperparameters.values)})
+                copy = kt.engine.trial.Trial(trial.hyperparameters.copy(), trial.trial_id, "COMPLETED")
+                oracle.end_trial(copy)
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+
+    # Daemons: KerasTuner's lock is not released when a synchronized call raises, so a failing
+    # check must not leave the test process waiting on threads that wait on it.
+    threads = [threading.Thread(target=worker, args=(f"tuner{i}",), daemon=True) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=max(0.0, deadline - time.monotonic()) + 5)
+    assert not errors, errors
+    assert not any(t.is_alive() for t in threads), f"{name}: workers still running after a minute"
+    assert len(oracle.trials) == 24 and sorted(oracle.end_order) == sorted(oracle.trials)
+    assert not oracle.ongoing_trials
+    for trial in oracle.trials.values():
+        assert trial.status == "COMPLETED" and trial.score == pytest.approx(score(trial.hyperparameters.values))
+
+
+@pytest.mark.parametrize("name", CONTROLLERS)
+def test_e_end_trial_waits_for_the_oracle_lock(name, tmp_path):
+    """(e) end_trial is `keras_tuner.synchronized`: while another call holds the oracle, it changes nothing."""
+    applies("e", name)
+    oracle = make(name, grid_space(name), tmp_path, max_trials=10)
+    trial = oracle.create_trial("tuner0")
+    oracle.update_trial(trial.trial_id, {METRIC: 0.5})
+    trial.status = "COMPLETED"
+    release, held = threading.Event(), threading.Event()
+
+    def hold(self) -> None:  # another synchronized call on the same oracle, still running
+        held.set()
+        release.wait(10)
+
+    holder = threading.Thread(target=kt.synchronized(hold), args=(oracle,), daemon=True)
+    holder.start()
+    held.wait(10)
+    before = json.dumps(oracle.get_state(), sort_keys=True, default=str)
+    ender = threading.Thread(target=oracle.end_trial, args=(trial,), daemon=True)
+    ender.start()
+    ender.join(0.3)
+    during = json.dumps(oracle.get_state(), sort_keys=True, default=str)
+    release.set()
+    holder.join(10)
+    ender.join(10)
+    assert during == before, f"{name}'s end_trial changed the oracle while another call held it"
+    assert oracle.end_order == [trial.trial_id]
+
+
+@pytest.mark.parametrize("name", CONTROLLERS)
+def test_e_end_trial_takes_both_of_keras_tuners_call_forms(name, tmp_path):
+    """(e) ``end_trial(trial)`` and the older ``end_trial(trial_id, status)``; the trial keeps its values."""
+    applies("e", name)
+    oracle = make(name, grid_space(name), tmp_path, max_trials=10)
+    ended = {}
+    for form, status in [("trial", "COMPLETED"), ("id", "COMPLETED"), ("id", "FAILED")]:
+        trial = oracle.create_trial("tuner0")
+        values = dict(trial.hyperparameters.values)
+        oracle.update_trial(trial.trial_id, {METRIC: score(values)})
+        if form == "trial":
+            trial.status = status
+            oracle.end_trial(trial)
+        else:
+            oracle.end_trial(trial.trial_id, status)
+        ended[trial.trial_id] = (values, status)
+    assert oracle.end_order == list(ended) and not oracle.ongoing_trials
+    for trial_id, (values, status) in ended.items():
+        trial = oracle.trials[trial_id]
+        assert trial.status == status and trial.hyperparameters.values == values, f"{name} trial {trial_id}"
+        if status == "COMPLETED":
+            assert trial.score == pytest.approx(score(values))
+    assert oracle.create_trial("tuner0").status == "RUNNING"
