@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
 import urllib.request
 import os
 
@@ -92,7 +93,7 @@ def test_leaderboard_errors_are_one_line(searched, tmp_path):
         (["--tracking-uri", f"sqlite:///{tmp_path / 'none.db'}"], "error: --tracking-uri: no MLflow store at"),
         (["--tracking-uri", store, "--experiment", "nope"], "error: --experiment: no experiment 'nope' in "),
         (["--tracking-uri", store, "--csv", str(tmp_path / "missing" / "t.csv")],
-         "error: --csv: cannot write"),
+         "error: --csv: expected a file in an existing folder"),
         (["--top", "0"], "error: argument --top: expected a positive integer, received '0'"),
     ]
     for args, message in cases:
@@ -139,3 +140,30 @@ def test_ui_refuses_a_busy_port_and_a_missing_store_in_one_line(searched, tmp_pa
     assert done.returncode == 2 and done.stderr.startswith("error: --tracking-uri: no MLflow store at 'mlruns/mlflow.db'")
     done = run_cli("ui", "--port", "70000", cwd=tmp_path)
     assert done.returncode == 2 and "expected a port number from 1 to 65535, received '70000'" in done.stderr
+
+
+def test_two_uis_started_together_on_one_port_one_serves_and_the_other_says_why(searched, tmp_path):
+    _, store, _ = searched
+    port = free_port()
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    command = [sys.executable, "-m", "automl.cli", "ui", "--port", str(port), "--tracking-uri", store]
+    # Both find the port free: the second server's bind fails while the first one answers on it.
+    procs = [subprocess.Popen(command, cwd=tmp_path, env=env, text=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 120
+        while all(p.poll() is None for p in procs) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        ended = [p for p in procs if p.poll() is not None]
+        assert len(ended) == 1, "exactly one of the two should stop"
+        loser, winner = ended[0], next(p for p in procs if p is not ended[0])
+        assert loser.returncode == 2
+        errors = loser.stderr.read().strip().splitlines()
+        assert errors[-1].startswith("error: ") and "Traceback" not in "\n".join(errors)
+        assert winner.stdout.readline().strip() == f"MLflow UI: http://127.0.0.1:{port} (Ctrl-C stops it)"
+        winner.send_signal(signal.SIGINT)
+        assert winner.wait(timeout=60) == 0
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()

@@ -13,18 +13,38 @@ from automl.tracking.base import DatasetRecord
 from automl.tracking.uri import using
 
 
+# MLflow stores a dataset's schema in a column of at most 1 MB and refuses a longer one (a table of
+# 100,000 columns); past this many characters the schema lists the first columns only, and says so.
+MAX_SCHEMA_CHARS = 64_000
+MAX_SCHEMA_COLUMNS = 1_000
+
+
 def dataset_input(record: DatasetRecord):
     """The `DatasetInput` that ``log_inputs`` takes: name, digest, source and schema of the data."""
     from mlflow.data.code_dataset_source import CodeDatasetSource
     from mlflow.data.meta_dataset import MetaDataset
     from mlflow.entities import DatasetInput, InputTag
-    from mlflow.models import infer_signature
 
-    source = CodeDatasetSource({"automl.source": record.source, "automl.location": record.location,
-                                **{f"automl.{k}_rows": str(v) for k, v in record.sizes.items()}})
-    schema = infer_signature(_plain(record.example)).inputs
+    schema, shown, total = _schema(_plain(record.example))
+    cut = {"automl.schema": f"the first {shown} of {total} columns"} if shown < total else {}
+    source = CodeDatasetSource({"automl.source": record.source, "automl.location": record.location[:1000],
+                                **{f"automl.{k}_rows": str(v) for k, v in record.sizes.items()}, **cut})
     dataset = MetaDataset(source=source, name=record.name, digest=record.digest, schema=schema)
     return DatasetInput(dataset._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", "training")])
+
+
+def _schema(example: Any) -> tuple[Any, int, int]:
+    """The example's schema, cut to its first columns while too long; with the columns shown and in all."""
+    from mlflow.models import infer_signature
+
+    total = len(example) if isinstance(example, dict) else 1
+    shown = min(total, MAX_SCHEMA_COLUMNS)
+    while True:
+        part = dict(list(example.items())[:shown]) if isinstance(example, dict) else example
+        schema = infer_signature(part).inputs
+        if shown == 1 or len(schema.to_json()) <= MAX_SCHEMA_CHARS:
+            return schema, shown, total
+        shown //= 2
 
 
 def log_keras_model(uri: str, run_id: str, model: Any, example: Any, register: str | None) -> str:

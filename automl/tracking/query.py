@@ -115,7 +115,7 @@ def _tidy(runs: pd.DataFrame, objective: str) -> pd.DataFrame:
 
 
 def _client(uri: str):
-    from mlflow.tracking import MlflowClient
+    from automl.tracking.store import open_client
 
     if uri.startswith("sqlite:///"):
         from pathlib import Path
@@ -124,7 +124,7 @@ def _client(uri: str):
         if not path.exists():
             raise TrackingError(f"--tracking-uri: no MLflow store at {str(path)!r}; "
                                 f"run `automl search` first, or pass the store with --tracking-uri")
-    return MlflowClient(uri)
+    return open_client(uri)
 
 
 def _latest_search(client, experiment: str | None):

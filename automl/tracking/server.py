@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -50,22 +51,49 @@ def start_server(store_uri: str, host: str, port: int, artifacts: Path,
 
 
 def wait_ready(process: subprocess.Popen, url: str, timeout: float = 120.0) -> None:
-    """Waits until ``url``/health answers.
+    """Waits until ``url``/health answers, from the server ``process`` started.
+
+    Two servers started on one port within a second both find it free; the second
+    then fails to bind, but ``url`` answers (from the first). So an answer counts only
+    once ``process`` or one of its children listens on the port.
 
     Raises:
-        TrackingError: The server exited, or did not answer within ``timeout`` seconds.
+        TrackingError: The server exited, another one answers on its port, or none
+            answered within ``timeout`` seconds.
     """
+    port = urllib.parse.urlsplit(url).port
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise TrackingError(f"mlflow server exited with code {process.returncode} before answering at {url}")
+            raise TrackingError(f"mlflow server exited with code {process.returncode} before answering at {url}"
+                                f"{' (is another server on its port?)' if not port_free('127.0.0.1', port) else ''}")
         try:
             with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
-                if answer.status == 200:
+                if answer.status == 200 and listens(process, port):
                     return
         except OSError:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.3)
     raise TrackingError(f"mlflow server did not answer at {url} within {timeout:.0f} s")
+
+
+def listens(process: subprocess.Popen, port: int | None) -> bool:
+    """Whether ``process`` or one of its children listens on TCP ``port``."""
+    import psutil
+
+    try:
+        root = psutil.Process(process.pid)
+        family = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return False
+    for member in family:
+        try:
+            sockets = member.net_connections(kind="tcp")
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        if any(s.status == psutil.CONN_LISTEN and s.laddr and s.laddr.port == port for s in sockets):
+            return True
+    return False
 
 
 def stop(process: subprocess.Popen) -> None:
