@@ -62,6 +62,16 @@ def _formats(text: str) -> tuple[str, ...]:
     return names
 
 
+def _experiment(text: str) -> str:
+    """An experiment name: it names folders, so it must not be a path (`automl.spec.names`)."""
+    from automl.spec.names import problem
+
+    wrong = problem(text)
+    if wrong:
+        raise argparse.ArgumentTypeError(wrong)
+    return text
+
+
 def _port(text: str) -> int:
     value = _int_at_least(1, "a port number from 1 to 65535")(text)
     if value > 65535:
@@ -91,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "at its next epoch boundary")
     search.add_argument("--max-params", type=_positive, metavar="N",
                         help="reject candidates with more parameters before training (default: the space's)")
-    search.add_argument("--experiment", help="MLflow experiment and search name (default: DATASET-SPACE)")
+    search.add_argument("--experiment", type=_experiment,
+                        help="MLflow experiment and search name: letters, digits, '.', '_', '-' "
+                             "(default: DATASET-SPACE)")
     search.add_argument("--tracking-uri", help=f"MLflow tracking URI (default: $MLFLOW_TRACKING_URI or {UI_URI})")
     search.add_argument("--export-dir", default="exports", help="where the best model goes (default: exports)")
     search.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto",
@@ -106,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--tracking-uri", help=f"store to show (default: $MLFLOW_TRACKING_URI or {UI_URI})")
     export = sub.add_parser("export", help="export a search's best model (or a trial's) in more formats")
     which = export.add_mutually_exclusive_group()
-    which.add_argument("--experiment", help="the search to export from (default: the latest)")
+    which.add_argument("--experiment", type=_experiment, help="the search to export from (default: the latest)")
     which.add_argument("--run-id", help="an MLflow run id: a search's parent run, or one trial's run")
     export.add_argument("--format", default="saved_model,keras", type=_formats,
                         help="comma-separated: saved_model, keras, tflite, onnx (default: saved_model,keras; "

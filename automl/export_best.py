@@ -15,6 +15,7 @@ from typing import Any
 
 from automl.errors import ExportError, SpecError
 from automl.pipeline import SearchOptions, load_inputs, make_controller, model_card, resolve, test_scores
+from automl.spec.names import inside
 from automl.state import read_state
 
 
@@ -64,7 +65,7 @@ def plan_export(opts: ExportOptions) -> ExportPlan:
         AutoMLError: No such search or run, or data that changed since the search.
     """
     experiment, trial_id = _locate(opts)
-    folder = Path(opts.state_dir) / experiment
+    folder = inside(Path(opts.state_dir), experiment, "--experiment")
     state = read_state(folder)
     search = _search_options(state.inputs, experiment, opts.state_dir)
     _, space, data = load_inputs(search)
@@ -89,8 +90,7 @@ def export_best(opts: ExportOptions, progress: Any = None, plan: ExportPlan | No
 
     configure_devices(opts.device)
     settings = resolve(space, search)
-    controller = make_controller(space, settings, data, NullTracker(), Progress(1, "", progress), plan.folder,
-                                 False)
+    controller = make_controller(space, settings, data, NullTracker(), Progress(1, "", progress), plan.folder)
     trial = _trial(controller, experiment, plan.trial_id)
     model, spec, epochs = _model(controller, trial, data, opts.retrain, say)
     scores = test_scores(model, trial, spec, data)
@@ -114,8 +114,8 @@ def _locate(opts: ExportOptions) -> tuple[str, str | None]:
         return locate_run(opts.tracking_uri, opts.run_id)
     root = Path(opts.state_dir)
     known = sorted((p for p in root.glob("*/search.json")), key=lambda p: p.stat().st_mtime)
-    if opts.experiment:
-        if not (root / opts.experiment / "search.json").exists():
+    if opts.experiment is not None:
+        if not (inside(root, opts.experiment, "--experiment") / "search.json").exists():
             names = ", ".join(p.parent.name for p in known) or "none"
             raise SpecError(f"--experiment: no search {opts.experiment!r} in {root}; searches: {names}")
         return opts.experiment, None

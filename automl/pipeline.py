@@ -23,7 +23,9 @@ from automl.spec import (
     load_space,
     searched,
 )
-from automl.state import open_state, save_state
+from automl.faults import checkpoint
+from automl.spec.names import check_name, inside, tidy
+from automl.state import open_state, save_state, search_lock
 
 
 @dataclass
@@ -140,34 +142,56 @@ def run_search(opts: SearchOptions, progress_stream: Any = None, inputs: tuple |
     """
     card, space, data = inputs or load_inputs(opts)
     settings = resolve(space, opts)
-    experiment = opts.experiment or f"{card.card.name}-{space.name}"
+    experiment = experiment_name(opts, card, space)
+    folder = inside(Path(opts.state_dir), experiment, "--experiment")
     _check_export_dir(Path(opts.export_dir))
-    tracker = tracker or _tracker(opts)
-    from automl.training import configure_devices  # TensorFlow loads from here on
-
-    device = configure_devices(opts.device)
-    folder = Path(opts.state_dir) / experiment
-    state = open_state(folder, card.card.name, space.name, opts.fresh)
-    state.inputs = {"dataset": _absolute(opts.dataset), "data": _absolute(opts.data), "target": opts.target,
-                    "space": _absolute(opts.space), "settings": list(opts.settings), "fingerprint": data.fingerprint()}
     progress = _progress(settings, space, data, progress_stream)
-    state.parent_run_id = tracker.start_search(
-        experiment, _run_params(card, space, settings, data, device), _texts(card, space, data),
-        resume_run_id=state.parent_run_id)
-    save_state(folder, state)
+    with search_lock(Path(opts.state_dir), experiment):
+        state = open_state(folder, card.card.name, space.name, opts.fresh)
+        state.inputs = {"dataset": _absolute(opts.dataset), "data": _absolute(opts.data), "target": opts.target,
+                        "space": _absolute(opts.space), "settings": list(opts.settings),
+                        "fingerprint": data.fingerprint()}
+        save_state(folder, state)  # its token is on disk before the parent run that carries it exists
+        tracker = tracker or _tracker(opts, progress)
+        from automl.training import configure_devices  # TensorFlow loads from here on
+
+        device = configure_devices(opts.device)
+        with _closing(tracker):  # whatever fails from here, no run is left RUNNING
+            state.parent_run_id = tracker.start_search(
+                experiment, _run_params(card, space, settings, data, device), _texts(card, space, data),
+                resume_run_id=state.parent_run_id, token=state.token)
+            save_state(folder, state)
+            checkpoint("search.started")
+            return _search(tracker, card, space, data, settings, experiment, folder, progress, device, opts)
+
+
+def _search(tracker, card: LoadedCard, space: LoadedSpace, data, settings: Settings, experiment: str, folder: Path,
+            progress, device: str, opts: SearchOptions) -> SearchResult:
+    """The search proper, once its state and parent run are open: trials, then the best model out."""
     tracker.log_dataset(_dataset_record(card, data))
-    controller = make_controller(space, settings, data, tracker, progress, folder, opts.fresh)
+    controller = make_controller(space, settings, data, tracker, progress, folder)
     progress.say(f"search {experiment!r}: {settings.controller} controller, {settings.max_trials} trials, "
                  f"{data.name} ({len(data.y_train)} train / {len(data.y_val)} validation), device {device}")
     done = sum(1 for t in controller.oracle.trials.values() if t.status in ("COMPLETED", "FAILED"))
     if done:
         progress.say(f"resuming: {done} of {settings.max_trials} trials already done ({folder})")
-    with _closing(tracker):
-        controller.search()
-        tracker.trials_done()
-        if _out_of_time(controller):
-            progress.say(f"time budget of {settings.time_budget:.0f} s reached: no more trials start")
-        return _finish(controller, tracker, data, card, space, settings, experiment, opts)
+    controller.search()
+    tracker.trials_done()
+    checkpoint("search.trials_done")
+    if _out_of_time(controller):
+        progress.say(f"time budget of {settings.time_budget:.0f} s reached: no more trials start")
+    return _finish(controller, tracker, data, card, space, settings, experiment, opts)
+
+
+def experiment_name(opts: SearchOptions, card: LoadedCard, space: LoadedSpace) -> str:
+    """``--experiment``, checked to be a name and not a path; by default ``<dataset>-<space>``.
+
+    Raises:
+        SpecError: ``--experiment`` is empty or could act as a path.
+    """
+    if opts.experiment is not None:
+        return check_name(opts.experiment, "--experiment")
+    return tidy(f"{card.card.name}-{space.name}")
 
 
 def _absolute(name: str | None) -> str | None:
@@ -197,12 +221,15 @@ def objectives_of(space: LoadedSpace, task: str) -> list[tuple[str, str]]:
     return [(name, direction_of(name)) for name in names]
 
 
-def _tracker(opts: SearchOptions):
+def _tracker(opts: SearchOptions, progress):
     from automl.tracking import DEFAULT_URI, MlflowTracker, NullTracker
 
     if not opts.tracking:
         return NullTracker()
-    return MlflowTracker(opts.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_URI)
+    uri = opts.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_URI
+    if uri.startswith(("http://", "https://")):
+        progress.say(f"connecting to the MLflow tracking server at {uri} ...")
+    return MlflowTracker(uri)
 
 
 def _progress(settings: Settings, space: LoadedSpace, data, stream: Any):
@@ -211,8 +238,9 @@ def _progress(settings: Settings, space: LoadedSpace, data, stream: Any):
     return Progress(settings.max_trials, objective_of(space, data.task)[0], stream)
 
 
-def make_controller(space: LoadedSpace, settings: Settings, data, tracker, progress, folder: Path, fresh: bool):
-    """The KerasTuner-driven controller of a search, resumed from ``folder`` unless ``fresh``."""
+def make_controller(space: LoadedSpace, settings: Settings, data, tracker, progress, folder: Path):
+    """The KerasTuner-driven controller of a search, resumed from ``folder`` (`open_state` empties it for
+    ``--fresh``, after checking it is the toolkit's own; KerasTuner's overwrite would delete any folder)."""
     import keras_tuner as kt
 
     from automl.search import OracleSettings, SearchController, make_oracle
@@ -229,7 +257,7 @@ def make_controller(space: LoadedSpace, settings: Settings, data, tracker, progr
     with contextlib.redirect_stdout(io.StringIO()):  # KerasTuner prints "Reloading Tuner from ..."
         controller = SearchController(oracle, data=data, train=train, tracker=tracker, progress=progress,
                                       directory=str(folder.parent), project_name=folder.name,
-                                      overwrite=fresh, seed=settings.seed)
+                                      overwrite=False, seed=settings.seed)
     controller.derived = [n for n, _ in objectives if n in DERIVED_OBJECTIVES]
     # The total is what this command asks for, also when a resumed search had another.
     controller.oracle.max_trials = settings.max_trials
@@ -312,6 +340,7 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
         controller.progress.say("logging the best model to MLflow"
                                 + (f" and registering it as {opts.register!r}" if opts.register else ""))
     model_uri = tracker.log_model(model, take(data.x_test, np.arange(min(5, len(data.y_test)))), opts.register)
+    checkpoint("search.model_logged")
     rejected = getattr(controller.oracle, "rejected", 0)
     objectives = objectives_of(space, data.task)
     front = pareto_rows(controller, objectives) if len(objectives) > 1 else None
@@ -319,6 +348,7 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
         tracker.log_pareto(objectives, front)
     tracker.end_search({f"best_{objective}": best.score, **test_metrics, "rejected_candidates": rejected},
                        {"best_trial": best.trial_id, "export_path": str(path), "status": "completed"}, "completed")
+    checkpoint("search.ended")
     return SearchResult(experiment, objective, board, test_metrics, path, tracker.describe(),
                         len(completed), len(trials) - len(completed), tracker_run_id(tracker), model_uri,
                         rejected, _out_of_time(controller), objectives if front is not None else None, front)

@@ -2,17 +2,22 @@
 
 Everything is written into a hidden temporary folder and renamed into place,
 so a failed export (a full disk, a layer a converter refuses) leaves no half
-model and never replaces an earlier export.
+model and never replaces an earlier export. The temporary folder's name
+carries the writing process's id: one left behind by a process that was
+killed is removed by the next export of the same experiment.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
 from typing import Any, Sequence
 
 from automl.errors import AutoMLError, ExportError, first_line
+from automl.faults import checkpoint
+from automl.spec.names import inside
 from automl.export.card import write_card
 from automl.export.formats import FORMATS, ExportFacts
 
@@ -44,18 +49,21 @@ def export_model(model, root: Path, experiment: str, card: dict, formats: Sequen
     dataset = card.get("dataset")
     task = task or (dataset.get("task") if isinstance(dataset, dict) else None) or "multiclass"
     class_names = tuple(class_names or card.get("class_names") or ())
-    parent = Path(root) / experiment
+    parent = inside(Path(root), experiment, "--experiment")
     final = _free_name(parent / time.strftime("%Y%m%d-%H%M%S"))
-    tmp = parent / f".tmp-{final.name}"
+    tmp = parent / f"{TMP}{final.name}.pid{os.getpid()}"
     try:
         parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(parent)
         tmp.mkdir()
         facts = ExportFacts(task, class_names, tmp / "saved_model")
         for name in wanted:
             FORMATS[name](model, tmp, facts)
         write_card(tmp, {**card, **_signature_facts(tmp / "saved_model"),
                          "files": sorted(p.name for p in tmp.iterdir()) + ["model_card.json", "model_card.md"]})
+        checkpoint("export.written")
         tmp.rename(final)
+        checkpoint("export.renamed")
     except AutoMLError:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -74,6 +82,41 @@ def _signature_facts(path: Path) -> dict[str, Any]:
     describe = lambda spec: f"{spec.dtype.name} {list(spec.shape)}"  # noqa: E731
     return {"inputs": {k: describe(v) for k, v in serve.structured_input_signature[1].items()},
             "outputs": {k: describe(v) for k, v in serve.structured_outputs.items()}}
+
+
+TMP = ".tmp-"
+
+
+def remove_stale(parent: Path) -> list[Path]:
+    """Removes the temporary folders in ``parent`` whose writing process is gone (killed mid-export).
+
+    Returns:
+        The folders removed.
+    """
+    stale = [p for p in parent.glob(f"{TMP}*") if p.is_dir() and not p.is_symlink() and not _alive(_owner(p))]
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)
+    return stale
+
+
+def _owner(folder: Path) -> int | None:
+    """The process id a temporary folder's name ends with (None for a name without one)."""
+    _, mark, last = folder.name.rpartition(".pid")
+    return int(last) if mark and last.isdigit() else None
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False  # made before names carried the process: nobody writes it any more
+    if pid == os.getpid():
+        return False  # this process is not writing it now: a leftover of an earlier export
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
 
 
 def _free_name(path: Path) -> Path:

@@ -18,11 +18,14 @@ import keras
 import keras_tuner as kt
 from keras_tuner.src import config as kt_config
 
+from automl import atomic
 from automl.builders import InputSpec, augmenter, build_model, family_values, prepare_targets, schedule_callbacks
 from automl.data import DataBundle
 from automl.errors import AutoMLError, SearchError, TrackingError
+from automl.faults import checkpoint
 from automl.search.derived import measure
 from automl.search.graph_memory import released_graphs
+from automl.search.journal import ENDED, has_state, load_record, make_durable, save_record
 from automl.search.limits import stop_at
 from automl.search.progress import Progress
 from automl.spec.schema import Train
@@ -45,15 +48,19 @@ def one_line(err: BaseException) -> str:
 
 
 class EpochLogger(keras.callbacks.Callback):
-    """Sends each epoch's metrics to the tracker (one batched call per epoch)."""
+    """Sends each epoch's metrics to the tracker (one batched call per epoch) and keeps them
+    (``history``: the trial's record, from which a resume can redraw its learning curve)."""
 
     def __init__(self, tracker: Tracker, trial_id: str) -> None:
         super().__init__()
         self.tracker, self.trial_id = tracker, trial_id
+        self.history: dict[str, list[tuple[int, float]]] = {}
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         metrics = {k: float(v) for k, v in (logs or {}).items()}
         metrics["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        for name, value in metrics.items():
+            self.history.setdefault(name, []).append((epoch, value))
         self.tracker.log_epoch(self.trial_id, epoch, metrics)
 
 
@@ -75,8 +82,13 @@ class SearchController(kt.Tuner):
     def __init__(self, oracle: kt.Oracle, *, data: DataBundle, train: Train, tracker: Tracker,
                  progress: Progress, directory: str, project_name: str, overwrite: bool,
                  seed: int) -> None:
-        super().__init__(oracle=oracle, hypermodel=None, directory=directory,
+        # Durable before KerasTuner reloads the oracle: the reload must reconcile its files.
+        super().__init__(oracle=make_durable(oracle), hypermodel=None, directory=directory,
                          project_name=project_name, overwrite=overwrite)
+        if not overwrite and not os.path.exists(self._get_tuner_fname()) and has_state(self.project_dir):
+            # KerasTuner reloads only when its tuner file exists, which is first saved when a
+            # trial ends: a search killed before that has an oracle and trials to resume all the same.
+            self.oracle.reload()
         self.data, self.train, self.tracker, self.progress = data, train, tracker, progress
         self.spec = InputSpec.from_bundle(data)
         self.seed = seed
@@ -85,6 +97,7 @@ class SearchController(kt.Tuner):
         self.deadline: float | None = None  # set with --time-budget: training stops at an epoch boundary
         self.derived: list[str] = []  # objectives measured on each trained model (parameter_count, latency_ms)
         self.results: dict[str, tuple[FitResult, int, str, dict[str, float]]] = {}
+        self.histories: dict[str, dict[str, list[tuple[int, float]]]] = {}  # each trial's epochs, failed ones too
 
     # --- one trial -------------------------------------------------------------
 
@@ -105,7 +118,7 @@ class SearchController(kt.Tuner):
         self.results[trial.trial_id] = (result, params, summary, derived)
         facts = {"params": params, "epochs_run": result.epochs_run,
                  "best_epoch": result.best_epoch, "train_seconds": round(result.seconds, 3), **derived}
-        Path(self._file(trial.trial_id, FACTS)).write_text(json.dumps(facts))
+        atomic.write_json(self._file(trial.trial_id, FACTS), facts)
         return {**result.at_best(), **derived}
 
     def _train(self, trial: kt.engine.trial.Trial, values: dict) -> tuple[FitResult, int, str, dict[str, float]]:
@@ -113,16 +126,24 @@ class SearchController(kt.Tuner):
         model = build_model(values, self.spec, self.train.epochs)
         initial = self._warm_start(model, values)
         own = family_values(values)
+        logger = EpochLogger(self.tracker, trial.trial_id)
+        self.histories[trial.trial_id] = logger.history
         result = fit(model, self.data, self.train, values["batch_size"], self.objective_pair,
-                     [EpochLogger(self.tracker, trial.trial_id), stop_at(self.deadline), *schedule_callbacks(own)],
+                     [logger, stop_at(self.deadline), *schedule_callbacks(own)],
                      epochs=values.get("tuner/epochs"), initial_epoch=initial,
                      targets=lambda y: prepare_targets(own, self.spec, y),
                      seed=self.seed * 100_003 + int(trial.trial_id), augment=augmenter(own, self.spec))
         model.save_weights(self._file(trial.trial_id, WEIGHTS))
+        checkpoint("trial.trained", trial.trial_id)
         return result, model.count_params(), _summary(model), measure(self.derived, model, self.data.x_val)
 
     def search(self, *args: Any, **kwargs: Any) -> None:
-        """Runs trials until the oracle is done; our own fatal errors come out as themselves."""
+        """Runs trials until the oracle is done; our own fatal errors come out as themselves.
+
+        First the tracker is told the record of every trial that ended before, so a kill
+        after a trial ended but before its run showed it is mended on resume.
+        """
+        self.tracker.recover_trials(self.ended_records())
         try:
             with frozen_heap():
                 super().search(*args, **kwargs)
@@ -144,45 +165,69 @@ class SearchController(kt.Tuner):
     def _file(self, trial_id: str, name: str) -> str:
         return os.path.join(self.oracle._get_trial_dir(trial_id), name)
 
+    def save(self) -> None:
+        """Saves the oracle and this tuner's (empty) state, each file atomically."""
+        self.oracle.save()
+        atomic.write_json(self._get_tuner_fname(), self.get_state())
+
+    def ended_records(self) -> list[TrialRecord]:
+        """The saved records of the trials that ended (in an earlier run of this search)."""
+        ended = [t for t in self.oracle.trials.values() if t.status in ENDED]
+        records = (load_record(self.oracle._get_trial_dir(t.trial_id)) for t in ended)
+        return [r for r in records if r is not None]
+
     # --- reporting around each trial --------------------------------------------
 
     def on_trial_begin(self, trial: kt.engine.trial.Trial) -> None:
         """Opens the trial's run and prints its configuration."""
         values = trial.hyperparameters.values
         self.tracker.start_trial(trial.trial_id, values)
+        checkpoint("trial.run_started", trial.trial_id)
         shown = ", ".join(f"{k}={_fmt(v)}" for k, v in values.items() if k != "family")
         self.progress.trial_started(int(trial.trial_id) + 1, trial.trial_id, shown)
 
     def on_trial_end(self, trial: kt.engine.trial.Trial) -> None:
-        """Records the outcome, lets the oracle score it, and stops after too many failures."""
+        """Saves the trial's record, commits it (the oracle saves it as ended), then tells the tracker;
+        stops after too many failures in a row.
+
+        In this order a kill at any instant either leaves the trial uncommitted (it runs again)
+        or committed with its record on disk (the tracker is told on resume): never run twice, never lost.
+        """
         record = self._record(trial)
-        self.tracker.end_trial(record)
+        save_record(self.oracle._get_trial_dir(trial.trial_id), record)
+        stop = None
         try:
             super().on_trial_end(trial)
         except RuntimeError as err:
             if "consecutive failures" not in str(err):
                 raise
             limit = self.oracle.max_consecutive_failed_trials
-            raise SearchError(f"search stopped: {limit} trials in a row failed "
-                              f"(limit max_consecutive_failures={limit}); last reason: {record.reason}") from None
-        finally:
-            self.progress.trial_ended(int(trial.trial_id) + 1, _outcome(record, self.objective_pair[0]),
-                                      self.best_so_far())
+            stop = SearchError(f"search stopped: {limit} trials in a row failed "
+                               f"(limit max_consecutive_failures={limit}); last reason: {record.reason}")
+        checkpoint("trial.committed", trial.trial_id)
+        self.tracker.end_trial(record)
+        checkpoint("trial.run_ended", trial.trial_id)
+        self.progress.trial_ended(int(trial.trial_id) + 1, _outcome(record, self.objective_pair[0]),
+                                  self.best_so_far())
+        if stop is not None:
+            raise stop
 
     def _record(self, trial: kt.engine.trial.Trial) -> TrialRecord:
+        values = dict(trial.hyperparameters.values)
+        history = self.histories.pop(trial.trial_id, {})
         if trial.status != kt.engine.trial.TrialStatus.COMPLETED:
             reason = self.reasons.get(trial.trial_id) or (trial.message or "unknown error").strip().splitlines()[-1]
-            return TrialRecord(trial.trial_id, "failed", reason=reason,
-                               tags={"family": trial.hyperparameters.values.get("family", "")})
+            return TrialRecord(trial.trial_id, "failed", reason=reason, tags={"family": values.get("family", "")},
+                               history=history, params=values)
         result, params, summary, derived = self.results[trial.trial_id]
         return TrialRecord(
             trial.trial_id, "stopped_early" if result.stopped_early else "completed",
             metrics={**result.at_best(), **derived},
-            tags={"family": trial.hyperparameters.values.get("family", ""), "parameter_count": params,
+            tags={"family": values.get("family", ""), "parameter_count": params,
                   "epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
                   "stopped_early": str(result.stopped_early).lower(), "train_seconds": f"{result.seconds:.2f}",
                   "objective": f"{result.at_best()[self.objective_pair[0]]:.6f}"},
-            texts={"model_summary.txt": summary})
+            texts={"model_summary.txt": summary}, history=history, params=values)
 
     # --- results ---------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from automl.errors import SpecError
 from automl.spec.datapaths import problem as data_path_problem
 from automl.spec.datapaths import reads_path, resolve
 from automl.spec.families import FAMILY_MODELS, FamilyModel, Strict, family_inputs
+from automl.spec.names import tidy
 from automl.spec.filekind import describe, is_regular
 from automl.spec.loader import Document, parse_setting, read_yaml, validate
 from automl.spec.params import Fixed, Param, admits, values_of
@@ -34,8 +35,8 @@ class LoadedSpace:
 
     @property
     def name(self) -> str:
-        """The space's name: its `name` key, else the file's stem."""
-        return self.spec.name or self.path.stem
+        """The space's name: its `name` key, else the file's stem made into a name."""
+        return self.spec.name or tidy(self.path.stem, "space")
 
     @property
     def families(self) -> list[str]:
@@ -323,7 +324,7 @@ def card_for_path(path: str, target: str | None) -> LoadedCard:
         raise SpecError(f"--data: expected an existing file or folder, received {path!r}")
     else:
         raise SpecError(f"--data: expected a .csv, .parquet or .npz file or an image folder, received {path!r}")
-    card = DatasetCard(name=given.stem or "data", source=source, options=options)
+    card = DatasetCard(name=tidy(given.stem), source=source, options=options)
     return LoadedCard(Path("--data"), card, SOURCE_OPTIONS[source].model_validate(options))
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from automl.spec import names
 from automl.spec.families import FAMILY_MODELS, INPUT_KINDS, P, Strict
 from automl.spec.params import Fixed, Param
 
@@ -121,6 +122,12 @@ class SearchSpace(Strict):
     train: Train = Train()
     search: Search = Search()
 
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, value: str | None) -> str | None:
+        # The name becomes part of the default experiment name, a folder: never a path.
+        return value if value is None else _identifier(value)
+
 
 class Splits(Strict):
     """How the data is split; fractions are of the whole dataset."""
@@ -221,6 +228,18 @@ class DatasetCard(Strict):
     input: Literal[INPUT_KINDS] | None = None
     splits: Splits = Splits()
     class_weight: Literal["none", "balanced"] = "none"  # balanced: rare classes weigh more in the loss
+
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        return _identifier(value)
+
+
+def _identifier(value: str) -> str:
+    wrong = names.problem(value)
+    if wrong:
+        raise ValueError(wrong)
+    return value
 
 
 def direction_of(objective: str) -> str:

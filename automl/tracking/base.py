@@ -17,6 +17,8 @@ class TrialRecord:
         tags: Extra facts: family, parameter count, epochs run, train seconds.
         reason: Why a failed trial failed, in one line.
         texts: Small text artifacts by file name (the model summary).
+        history: Every epoch's metrics as ``(epoch, value)`` pairs, by name (the learning curve).
+        params: The trial's hyperparameters (to open its run again if it was never opened).
     """
 
     trial_id: str
@@ -25,6 +27,8 @@ class TrialRecord:
     tags: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
     texts: dict[str, str] = field(default_factory=dict)
+    history: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -52,8 +56,12 @@ class Tracker:
     """Receives a search's runs and trials. This base class records nothing."""
 
     def start_search(self, experiment: str, params: dict, texts: dict[str, str],
-                     resume_run_id: str | None = None) -> str | None:
-        """Opens (or reopens) the search's parent run; returns its id, if any."""
+                     resume_run_id: str | None = None, token: str | None = None) -> str | None:
+        """Opens (or reopens) the search's parent run; returns its id, if any.
+
+        ``token`` (the search state's) tags a new parent run, so that a resume finds the
+        run even when the process died before the run's id was saved.
+        """
         return None
 
     def log_dataset(self, dataset: DatasetRecord) -> None:
@@ -67,6 +75,10 @@ class Tracker:
 
     def end_trial(self, record: TrialRecord) -> None:
         """Closes a trial's run with its status, final metrics, tags and artifacts."""
+
+    def recover_trials(self, records: list[TrialRecord]) -> None:
+        """On resume: makes every ended trial's run show its record (status, metrics, tags, artifacts),
+        whatever a kill interrupted after the trial ended."""
 
     def trials_done(self) -> None:
         """The search has run its last trial; the best model is scored and exported next."""

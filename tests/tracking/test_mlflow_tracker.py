@@ -44,6 +44,9 @@ class Ordered(MlflowTracker):
         return super().log_model(*args, **kwargs)
 
 
+HISTORY = {"loss": [(0, 1.0), (1, 0.5)], "val_loss": [(0, 1.2), (1, 0.7)]}
+
+
 def runs_of(store: str, experiment: str):
     client = MlflowClient(store)
     exp = client.get_experiment_by_name(experiment)
@@ -189,12 +192,12 @@ def _raise(err):
     return fail
 
 
-def test_unreachable_server_is_a_one_line_error(monkeypatch):
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
-    tracker = MlflowTracker("http://127.0.0.1:9")
-    with pytest.raises(TrackingError, match=r"^--tracking-uri: cannot use MLflow store 'http://127.0.0.1:9'"):
-        tracker.start_search("x", {}, {})
+def test_unreachable_server_is_a_one_line_error_before_any_retry(monkeypatch):
+    for name in ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "MLFLOW_HTTP_REQUEST_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)  # MLflow's own defaults retry for about 250 s
+    with pytest.raises(TrackingError, match=r"^--tracking-uri: expected an MLflow tracking server answering at "
+                                            r"http://127.0.0.1:9, received no answer \(.*refused"):
+        MlflowTracker("http://127.0.0.1:9")
 
 
 def test_trial_artifacts_are_written_in_the_background_and_are_all_there_when_the_search_ends(store):
@@ -209,7 +212,7 @@ def test_trial_artifacts_are_written_in_the_background_and_are_all_there_when_th
         tracker.log_epoch(trial, 0, {"loss": 1.0, "val_loss": 1.2})
         tracker.log_epoch(trial, 1, {"loss": 0.5, "val_loss": 0.7})
         tracker.end_trial(TrialRecord(trial, "completed", metrics={"val_loss": 0.7},
-                                      texts={"model_summary.txt": "Total params: 8"}))
+                                      texts={"model_summary.txt": "Total params: 8"}, history=HISTORY))
     client, _, trials = runs_of(store, "background")
     assert all(r.info.status == "FINISHED" for r in trials)  # status and metrics did not wait
     assert all(client.list_artifacts(r.info.run_id) == [] for r in trials)
@@ -240,7 +243,8 @@ def test_the_last_trials_artifacts_are_written_once_the_trials_are_done_with_no_
     tracker.start_search("last-trial", {}, {})
     tracker.start_trial("0", {})
     tracker.log_epoch("0", 0, {"loss": 1.0, "val_loss": 1.2})
-    tracker.end_trial(TrialRecord("0", "completed", metrics={"val_loss": 1.2}, texts={"model_summary.txt": "x"}))
+    tracker.end_trial(TrialRecord("0", "completed", metrics={"val_loss": 1.2}, texts={"model_summary.txt": "x"},
+                                  history=HISTORY))
     client, _, (run,) = runs_of(store, "last-trial")
     time.sleep(0.5)
     assert client.list_artifacts(run.info.run_id) == []  # held for the next trial's training

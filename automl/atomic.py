@@ -1,0 +1,35 @@
+"""Files written whole or not at all: a process killed at any instant leaves the old file or the new one.
+
+Imports nothing of the package, so every layer may use it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    """Writes ``text`` to a temporary file beside ``path`` and renames it into place.
+
+    The temporary name carries the process and thread, so two writers never
+    share one. The data is not fsynced: the guarantee is against the process
+    dying (a kill, a crash), which leaves the kernel's page cache intact, not
+    against the machine losing power.
+    """
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    try:
+        temporary.write_text(text)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: str | os.PathLike, value: Any, indent: int | None = None) -> None:
+    """`write_text` of ``value`` as JSON."""
+    write_text(path, json.dumps(value, indent=indent))
