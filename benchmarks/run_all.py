@@ -1,4 +1,4 @@
-"""`make bench`: runs the five performance benchmarks, prints a table, appends it to RESULTS.md.
+"""`make bench`: runs the five performance benchmarks and the random-kill loop, prints a table, appends it to RESULTS.md.
 
     .venv/bin/python benchmarks/run_all.py [--only overhead,memory,...] [--note "what changed"]
 
@@ -35,6 +35,9 @@ BENCHMARKS = {
                        "< 0.02 of wall time in MLflow calls", lambda v: v < 0.02),
     "time_to_target": (["time_to_target.py"], lambda r: r["ratio"],
                        "<= 0.5 (automl / plain KerasTuner median time to 0.98)", lambda v: v <= 0.5),
+    "kill_loop": (["kill_loop.py", "--kills", "24"], lambda r: r["problems"],
+                  "0 trials repeated or lost, runs left RUNNING, artifacts or exports left half-written "
+                  "(searches SIGKILLed at random)", lambda v: v == 0),
 }
 
 
