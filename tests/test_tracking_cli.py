@@ -103,27 +103,39 @@ def test_leaderboard_errors_are_one_line(searched, tmp_path):
     assert not (tmp_path / "missing").exists()
 
 
-def test_ui_serves_the_store_on_127_0_0_1_until_interrupted(searched, tmp_path):
+def test_ui_serves_the_store_on_127_0_0_1_until_interrupted_and_a_second_on_its_port_says_why(searched, tmp_path):
     _, store, _ = searched
     port = free_port()
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    # Started with SIGINT ignored, as a shell without job control starts a background command (CI's may).
-    proc = subprocess.Popen([sys.executable, "-m", "automl.cli", "ui", "--port", str(port), "--tracking-uri", store],
-                            cwd=tmp_path, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    command = [sys.executable, "-m", "automl.cli", "ui", "--port", str(port), "--tracking-uri", store]
+    # Two started within a moment both find the port free; the second server's bind then fails while
+    # the first answers on the port. Started with SIGINT ignored, as a shell without job control starts
+    # a background command (CI's may).
+    procs = [subprocess.Popen(command, cwd=tmp_path, env=env, text=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+             for _ in range(2)]
     try:
-        line = proc.stdout.readline()
-        assert line.strip() == f"MLflow UI: http://127.0.0.1:{port} (Ctrl-C stops it)", proc.stderr.read()
+        deadline = time.monotonic() + 120
+        while all(p.poll() is None for p in procs) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        ended = [p for p in procs if p.poll() is not None]
+        assert len(ended) == 1, "exactly one of the two should stop"
+        loser, winner = ended[0], next(p for p in procs if p is not ended[0])
+        errors = loser.stderr.read().strip().splitlines()
+        assert loser.returncode == 2 and errors[-1].startswith("error: ") and "Traceback" not in "\n".join(errors)
+        line = winner.stdout.readline()
+        assert line.strip() == f"MLflow UI: http://127.0.0.1:{port} (Ctrl-C stops it)", winner.stderr.read()
         request = urllib.request.Request(f"http://127.0.0.1:{port}/api/2.0/mlflow/experiments/search",
                                          data=b'{"max_results": 10}', headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=30) as answer:
             names = {e["name"] for e in json.loads(answer.read())["experiments"]}
         assert "board" in names
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=60) == 0
+        winner.send_signal(signal.SIGINT)
+        assert winner.wait(timeout=60) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
     assert port_free("127.0.0.1", port)  # the server went with it
 
 
@@ -141,29 +153,3 @@ def test_ui_refuses_a_busy_port_and_a_missing_store_in_one_line(searched, tmp_pa
     done = run_cli("ui", "--port", "70000", cwd=tmp_path)
     assert done.returncode == 2 and "expected a port number from 1 to 65535, received '70000'" in done.stderr
 
-
-def test_two_uis_started_together_on_one_port_one_serves_and_the_other_says_why(searched, tmp_path):
-    _, store, _ = searched
-    port = free_port()
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    command = [sys.executable, "-m", "automl.cli", "ui", "--port", str(port), "--tracking-uri", store]
-    # Both find the port free: the second server's bind fails while the first one answers on it.
-    procs = [subprocess.Popen(command, cwd=tmp_path, env=env, text=True, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE) for _ in range(2)]
-    try:
-        deadline = time.monotonic() + 120
-        while all(p.poll() is None for p in procs) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        ended = [p for p in procs if p.poll() is not None]
-        assert len(ended) == 1, "exactly one of the two should stop"
-        loser, winner = ended[0], next(p for p in procs if p is not ended[0])
-        assert loser.returncode == 2
-        errors = loser.stderr.read().strip().splitlines()
-        assert errors[-1].startswith("error: ") and "Traceback" not in "\n".join(errors)
-        assert winner.stdout.readline().strip() == f"MLflow UI: http://127.0.0.1:{port} (Ctrl-C stops it)"
-        winner.send_signal(signal.SIGINT)
-        assert winner.wait(timeout=60) == 0
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()

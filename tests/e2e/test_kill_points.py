@@ -1,9 +1,12 @@
 """Crash consistency: the search is killed (SIGKILL) at each step of its bookkeeping, and resumed.
 
 Each step that writes the search's record calls `automl.faults.checkpoint`;
-``AUTOML_KILL_AT`` kills the process exactly there. The test runs one search
-as a chain of processes: each is killed at the next point of `POINTS`, the
-next resumes it, and the last one finishes. Then, whatever instant each
+``AUTOML_KILL_AT`` kills the process exactly there. The test runs a search
+as a chain of processes: each is killed at the next point of its chain, the
+next resumes it, and the last one finishes. Every point of `POINTS` is in one
+of two chains, every other point, which run side by side (two searches in two
+folders, one per CPU core: a process spends most of its 7 s importing
+TensorFlow and MLflow). Then, whatever instant each
 process died at: every trial ran to completion exactly once (none trained
 again after it was committed, none lost), the store has one finished run per
 trial with its artifacts and no run left RUNNING, and no temporary export
@@ -77,41 +80,63 @@ def _search(cwd: Path, space: Path, trace: Path, kill: str | None) -> subprocess
                           text=True, timeout=600)
 
 
-@pytest.fixture(scope="module")
-def chain(tmp_path_factory) -> dict:
-    """Runs the chain once; returns what each process did and where the search ended up."""
-    root = tmp_path_factory.mktemp("chain")
+# Each chain starts a search (search.run_created is reached only by the process that creates its parent
+# run), and a point that mends a run (trial.recovered) follows one that left a run to mend.
+CHAINS = (POINTS[0::2], POINTS[1::2])
+
+
+def _run_chain(root: Path, points: list[str]) -> dict:
+    """Runs one chain of processes in ``root``; returns what each did and the whole trace."""
+    root.mkdir()
     space = root / "tiny_mlp.yaml"
     space.write_text(textwrap.dedent(SPACE))
     trace = root / "trace.txt"
     steps = []
-    for point in POINTS + [None]:
+    for point in [*points, None]:
         before = len(trace_events(trace)) if trace.exists() else 0
         done = _search(root, space, trace, point)
         reached = trace_events(trace)[before:]
         steps.append({"point": point, "rc": done.returncode, "reached": [name for name, _ in reached],
-                      "stderr": done.stderr[-3000:], "stdout": done.stdout})
+                      "events": reached, "stderr": done.stderr[-3000:], "stdout": done.stdout})
     (root / "steps.json").write_text(json.dumps(steps, indent=1))  # for a report of each point's outcome
     return {"root": root, "steps": steps, "events": trace_events(trace)}
 
 
-def test_each_process_of_the_chain_died_exactly_at_its_point(chain):
-    for step in chain["steps"][:-1]:
+@pytest.fixture(scope="module")
+def chains(tmp_path_factory) -> list[dict]:
+    """Runs both chains side by side, once for the module."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = tmp_path_factory.mktemp("chains")
+    with ThreadPoolExecutor(len(CHAINS)) as pool:
+        return list(pool.map(lambda i: _run_chain(base / f"chain{i}", CHAINS[i]), range(len(CHAINS))))
+
+
+def test_the_chains_cover_every_point_once():
+    assert sorted(p for chain in CHAINS for p in chain) == sorted(POINTS) and len(set(POINTS)) == len(POINTS)
+
+
+def test_each_process_of_the_chains_died_exactly_at_its_point(chains):
+    for step in [step for chain in chains for step in chain["steps"][:-1]]:
         assert step["rc"] == -9, f"{step['point']}: exit {step['rc']}\n{step['stderr']}"
         # The kill follows the point's trace line; the background writer may have added one in between.
         assert step["point"] in step["reached"][-2:], step
-    final = chain["steps"][-1]
-    assert final["rc"] == 0, final["stderr"]
-    assert f"trials: {TRIALS} completed, 0 failed" in final["stdout"]
+    for chain in chains:
+        final = chain["steps"][-1]
+        assert final["rc"] == 0, final["stderr"]
+        assert f"trials: {TRIALS} completed, 0 failed" in final["stdout"]
 
 
-def test_no_trial_is_lost_or_trained_again_nothing_is_left_running_or_half_written(chain):
-    audit = audit_search(chain["root"], "chain", TRIALS, chain["root"] / "trace.txt")
-    assert audit == {"trials_completed": TRIALS, "repeats": 0, "losses": 0, "runs_left_running": 0,
-                     "artifacts_missing": 0, "temporary_exports": 0}
+def test_no_trial_is_lost_or_trained_again_nothing_is_left_running_or_half_written(chains):
+    for chain in chains:
+        audit = audit_search(chain["root"], "chain", TRIALS, chain["root"] / "trace.txt")
+        assert audit == {"trials_completed": TRIALS, "repeats": 0, "losses": 0, "runs_left_running": 0,
+                         "artifacts_missing": 0, "temporary_exports": 0}, chain["root"]
 
 
-def test_each_trial_was_committed_once_and_its_run_shows_its_record(chain):
+@pytest.mark.parametrize("which", range(len(CHAINS)))
+def test_each_trial_was_committed_once_and_its_run_shows_its_record(chains, which):
+    chain = chains[which]
     commits = [key for name, key in chain["events"] if name == "ended.trial_saved"]
     assert sorted(commits, key=int) == [str(i) for i in range(TRIALS)]  # each once: never run to the end twice
     client = MlflowClient(f"sqlite:///{chain['root'] / 'mlruns' / 'mlflow.db'}")

@@ -272,7 +272,21 @@ def test_arrays_the_model_does_not_take_are_one_line(tmp_path, arrays, spec, mes
         read_inputs(tmp_path / "x.npz", spec)
 
 
-# The same, as a user meets them: `automl predict` in a fresh process.
+# The same, as a user meets them: `automl predict` (in a fresh process where the model must not run;
+# the other refusals in this process, through the CLI's own entry point).
+
+
+def predict_here(monkeypatch, capsys, folder, *args: str):
+    """`automl predict ARGS` run in this process from ``folder``: its exit code and what it printed."""
+    from types import SimpleNamespace
+
+    from automl.cli import main
+
+    monkeypatch.chdir(folder)
+    capsys.readouterr()
+    code = main(["predict", *args])
+    out = capsys.readouterr()
+    return SimpleNamespace(returncode=code, stdout=out.out, stderr=out.err)
 
 
 def one_line_refusal(done, start: str) -> str:
@@ -298,23 +312,21 @@ def test_cli_refuses_a_file_writing_saved_model_unless_trusted(tmp_path):
     assert target.read_text() == "written" and (tmp_path / "p.csv").exists()
 
 
-@pytest.mark.slow
-def test_cli_predicts_with_our_export_and_refuses_one_without_our_card(tmp_path):
+def test_cli_predicts_with_our_export_and_refuses_one_without_our_card(tmp_path, monkeypatch, capsys):
     model = small_model("mlp", "tabular", "multiclass")
     folder = export_model(model, tmp_path / "exports", "ok", {}, task="multiclass", class_names=["a", "b", "c"],
                           formats=("saved_model",))
     write_saved_model(model, str(tmp_path / "bare"), "multiclass", ["a", "b", "c"])
     np.savez(tmp_path / "x.npz", x=np.ones((5, 6), "float32"))
-    done = run_cli("predict", "--model", str(folder), "--input", "x.npz", "--output", "p.csv", cwd=tmp_path)
+    done = predict_here(monkeypatch, capsys, tmp_path, "--model", str(folder), "--input", "x.npz", "--output", "p.csv")
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() == "wrote 5 predictions to p.csv"
-    bare = run_cli("predict", "--model", "bare", "--input", "x.npz", "--output", "q.csv", cwd=tmp_path)
+    bare = predict_here(monkeypatch, capsys, tmp_path, "--model", "bare", "--input", "x.npz", "--output", "q.csv")
     assert one_line_refusal(bare, "--model: ") == (f"error: --model: expected a SavedModel with a model card written "
                                                    f"by {WRITTEN_BY} beside it, received bare without one; {TRUST}")
 
 
-@pytest.mark.slow
-def test_cli_hostile_or_corrupt_models_and_inputs_are_one_line(tmp_path):
+def test_cli_hostile_or_corrupt_models_and_inputs_are_one_line(tmp_path, monkeypatch, capsys):
     keras_naming(tmp_path, "os", "system", {"command": "touch ran"})
     (tmp_path / "corrupt.keras").write_bytes(b"PK\x03\x04" + bytes(100))
     np.savez(tmp_path / "x.npz", x=np.ones((4, 3), "float32"))
@@ -327,6 +339,6 @@ def test_cli_hostile_or_corrupt_models_and_inputs_are_one_line(tmp_path):
                                          "objects.npz, which cannot be read: Object arrays cannot be loaded"),
              ("ok.keras", "random.npz", "--input: expected a .npz archive (numpy.savez), received random.npz")]
     for model, source, start in cases:
-        one_line_refusal(run_cli("predict", "--model", model, "--input", source, "--output", "p.csv", cwd=tmp_path),
-                         start)
+        one_line_refusal(predict_here(monkeypatch, capsys, tmp_path, "--model", model, "--input", source,
+                                      "--output", "p.csv"), start)
     assert not (tmp_path / "p.csv").exists() and not (tmp_path / "ran").exists()

@@ -72,3 +72,17 @@ def test_two_exports_in_the_same_second_get_their_own_folders(tmp_path, trained)
     a = export_model(trained, tmp_path, "exp", {})
     b = export_model(trained, tmp_path, "exp", {})
     assert a != b and a.exists() and b.exists()
+
+
+def test_a_temporary_folder_of_a_killed_export_is_removed_by_the_next_but_a_live_ones_stays(tmp_path, trained):
+    parent = tmp_path / "exp"
+    parent.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = parent / f".tmp-20260101-000000.pid{dead.pid}"  # its writer was killed mid-export
+    legacy = parent / ".tmp-20260101-000001"  # named before the writer's id was in the name
+    live = parent / f".tmp-20260101-000002.pid{os.getppid()}"  # a process still writing it
+    for folder in (stale, legacy, live):
+        (folder / "saved_model").mkdir(parents=True)
+    path = export_model(trained, tmp_path, "exp", {})
+    assert sorted(p.name for p in parent.iterdir()) == sorted([path.name, live.name])

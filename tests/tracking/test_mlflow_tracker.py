@@ -254,3 +254,20 @@ def test_the_last_trials_artifacts_are_written_once_the_trials_are_done_with_no_
         time.sleep(0.05)
     assert {a.path for a in client.list_artifacts(run.info.run_id)} == {"learning_curve.png", "model_summary.txt"}
     tracker.end_search({}, {}, "completed")
+
+
+def test_a_table_too_wide_for_mlflows_schema_column_is_logged_with_its_first_columns(store):
+    import numpy as np
+
+    from automl.tracking import DatasetRecord
+
+    tracker = MlflowTracker(store)
+    tracker.start_search("wide", {}, {})
+    example = {f"column_{i}": np.zeros((5, 1), "float32") for i in range(100_000)}  # MLflow refused the schema
+    tracker.log_dataset(DatasetRecord("wide", "0" * 32, "csv", "wide.csv", example, {"train": 5}))
+    tracker.end_search({}, {}, "completed")
+    _, (parent,), _ = runs_of(store, "wide")
+    dataset = parent.inputs.dataset_inputs[0].dataset
+    assert len(dataset.schema) <= 64_000 and '"column_0"' in dataset.schema
+    assert "of 100000 columns" in dataset.source
+    assert parent.info.status == "FINISHED"
