@@ -28,7 +28,7 @@ from pathlib import Path
 
 from common import result
 
-from automl.faults import audit_search
+from automl.faults import audit_search, trace_events
 
 SPACE = """\
     name: loop_mlp
@@ -43,18 +43,28 @@ SPACE = """\
       epochs: 2
 """
 ZERO = ("repeats", "losses", "runs_left_running", "artifacts_missing", "temporary_exports")
+FINISHING = ("search.trials_done", "export.", "search.model_logged", "search.ended")
+
+
+def landed(events: list[tuple[str, str]]) -> str:
+    """Where a kill landed, from the points the killed process reached: start-up, trials or finishing."""
+    if not events:
+        return "kills_in_start_up"  # imports, loading the data, opening the store
+    return "kills_finishing" if events[-1][0].startswith(FINISHING) else "kills_in_trials"
 
 
 def round_of_kills(root: Path, experiment: str, trials: int, rng: random.Random, delays: tuple[float, float],
-                   ) -> tuple[int, dict[str, int]]:
-    """Runs one search, killing each process after a random delay, until one finishes; returns kills and audit."""
+                   ) -> tuple[Counter, dict[str, int]]:
+    """Runs one search, killing each process after a random delay, until one finishes; returns the kills
+    (in all and by where they landed) and the audit."""
     trace = root / f"{experiment}.trace"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTOML_", "MLFLOW_"))}
     env.update({"TF_CPP_MIN_LOG_LEVEL": "2", "AUTOML_TRACE": str(trace)})
     command = [sys.executable, "-m", "automl.cli", "search", "--dataset", "iris", "--space", str(root / "space.yaml"),
                "--max-trials", str(trials), "--experiment", experiment, "--seed", "1"]
-    kills = 0
+    kills: Counter = Counter()
     while True:
+        before = len(trace_events(trace)) if trace.exists() else 0
         process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                    text=True)
         try:
@@ -62,7 +72,7 @@ def round_of_kills(root: Path, experiment: str, trials: int, rng: random.Random,
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-            kills += 1
+            kills.update(["kills", landed(trace_events(trace)[before:] if trace.exists() else [])])
             continue
         if process.returncode != 0:
             raise SystemExit(f"error: the search exited with {process.returncode}: {process.stderr.read()[-2000:]}")
@@ -87,12 +97,14 @@ def main() -> None:
         while totals["kills"] < args.kills:
             kills, audit = round_of_kills(root, f"round{rounds}", args.trials, rng, tuple(args.delays))
             rounds += 1
-            totals.update(kills=kills, **audit)
-            print(f"round {rounds}: {kills} kills, " + ", ".join(f"{k}={v}" for k, v in audit.items()), flush=True)
+            totals.update(kills)
+            totals.update(audit)
+            print(f"round {rounds}: " + ", ".join(f"{k}={v}" for k, v in {**kills, **audit}.items()), flush=True)
     problems = sum(totals[k] for k in ZERO)
+    where = ("kills_in_start_up", "kills_in_trials", "kills_finishing")
     print(f"{totals['kills']} kills over {rounds} searches of {args.trials} trials: "
-          + ", ".join(f"{k}={totals[k]}" for k in ("trials_completed", *ZERO)))
-    result("kill_loop", problems=problems, kills=totals["kills"], searches=rounds,
+          + ", ".join(f"{k}={totals[k]}" for k in (*where, "trials_completed", *ZERO)))
+    result("kill_loop", problems=problems, kills=totals["kills"], **{k: totals[k] for k in where}, searches=rounds,
            **{k: totals[k] for k in ("trials_completed", *ZERO)}, seconds=round(time.perf_counter() - started, 1))
 
 
