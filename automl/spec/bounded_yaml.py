@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import yaml
-from yaml.constructor import ConstructorError
 
 from automl.errors import SpecError
 from automl.spec.filekind import kind_of
