@@ -1,0 +1,11 @@
+"""Every catalog of the toolkit, for code that reads them all (docs, tests, ``automl plugins``).
+
+Each catalog lives beside its plug-ins, in ``automl/plugins/<kind>/__init__.py``;
+add a line here when a new extension point appears, not when a plug-in does.
+"""
+
+from __future__ import annotations
+
+from automl.catalog import Catalog
+
+ALL: list[Catalog] = []

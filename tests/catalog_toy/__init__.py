@@ -1,0 +1,1 @@
+"""A package of toy plug-ins for tests/test_catalog.py."""
