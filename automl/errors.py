@@ -34,12 +34,19 @@ class TrackingError(AutoMLError):
     """The tracking store cannot be reached or written."""
 
 
-def first_line(err: BaseException) -> str:
+def first_line(err: BaseException, typed: bool = False) -> str:
     """An exception's first non-empty line, for a one-line message.
 
     A long line keeps its start and its end, where the cause usually is
     (``... File too large``).
+
+    Args:
+        err: The exception.
+        typed: Start with the exception's type (``ValueError: ...``), for failures of code
+            rather than of input, where the type says as much as the message.
     """
     text = [line.strip() for line in str(err).strip().splitlines() if line.strip()]
     line = text[0] if text else type(err).__name__
+    if typed and text:
+        line = f"{type(err).__name__}: {line}"
     return line if len(line) <= 240 else f"{line[:100]} ... {line[-130:]}"

@@ -17,6 +17,7 @@ from automl.errors import ExportError, SpecError
 from automl.pipeline import SearchOptions, load_inputs, make_controller, model_card, resolve, test_scores
 from automl.spec.names import inside
 from automl.state import read_state
+from automl.tracking.uri import DEFAULT_URI
 
 
 @dataclass
@@ -29,7 +30,7 @@ class ExportOptions:
     out: str = "exports"
     retrain: bool = False
     state_dir: str = "mlruns/searches"
-    tracking_uri: str = "sqlite:///mlruns/mlflow.db"
+    tracking_uri: str = DEFAULT_URI
     device: str = "auto"
 
 

@@ -9,13 +9,11 @@ from rich.console import Console
 from rich.table import Table
 
 from automl.pipeline import SearchResult
+from automl.tracking.uri import DEFAULT_URI
 
 if TYPE_CHECKING:
 
     from automl.tracking.query import TrialTable
-
-
-DEFAULT_STORE = "sqlite:///mlruns/mlflow.db"
 
 
 def _cell(value: Any) -> str:
@@ -53,7 +51,7 @@ def ui_command(tracking_uri: str) -> str:
     """The command that opens the MLflow UI on this search's store."""
     if tracking_uri.startswith(("http://", "https://")):
         return f"open {tracking_uri} in a browser"
-    if tracking_uri == DEFAULT_STORE:
+    if tracking_uri == DEFAULT_URI:
         return "automl ui"
     return f"automl ui --tracking-uri {tracking_uri}"
 

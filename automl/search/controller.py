@@ -21,7 +21,7 @@ from keras_tuner.src import config as kt_config
 from automl import atomic
 from automl.builders import InputSpec, augmenter, build_model, family_values, prepare_targets, schedule_callbacks
 from automl.data import DataBundle
-from automl.errors import AutoMLError, SearchError, TrackingError
+from automl.errors import AutoMLError, SearchError, TrackingError, first_line
 from automl.faults import checkpoint
 from automl.search.derived import measure
 from automl.search.graph_memory import released_graphs
@@ -42,9 +42,7 @@ WEIGHTS = "model.weights.h5"
 
 def one_line(err: BaseException) -> str:
     """An exception as one short line: its type and the first line of its message."""
-    text = str(err).strip().splitlines()
-    first = next((line.strip() for line in text if line.strip()), "")
-    return f"{type(err).__name__}: {first}"[:500] if first else type(err).__name__
+    return first_line(err, typed=True)
 
 
 class EpochLogger(keras.callbacks.Callback):

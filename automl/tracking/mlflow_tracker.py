@@ -15,9 +15,9 @@ from automl.errors import AutoMLError, TrackingError, first_line
 from automl.faults import checkpoint
 from automl.tracking.base import DatasetRecord, Tracker, TrialRecord
 from automl.tracking.store import open_client, refused
+from automl.tracking.uri import DEFAULT_URI
 from automl.tracking.writer import BackgroundWriter
 
-DEFAULT_URI = "sqlite:///mlruns/mlflow.db"
 STATUS = {"completed": "FINISHED", "stopped_early": "FINISHED", "failed": "FAILED", "killed": "KILLED"}
 TRIAL_TAG = "automl.trial_id"
 KIND_TAG = "automl.kind"

@@ -11,6 +11,13 @@ import os
 from typing import Iterator
 
 VARIABLE = "MLFLOW_TRACKING_URI"
+# The project's own store: what every command uses when neither a flag nor the variable names one.
+DEFAULT_URI = "sqlite:///mlruns/mlflow.db"
+
+
+def chosen(explicit: str | None) -> str:
+    """The store a command uses: its ``--tracking-uri``, else ``$MLFLOW_TRACKING_URI``, else `DEFAULT_URI`."""
+    return explicit or os.environ.get(VARIABLE) or DEFAULT_URI
 
 
 @contextlib.contextmanager
