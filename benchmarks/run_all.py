@@ -1,4 +1,4 @@
-"""`make bench`: runs the five performance benchmarks and the random-kill loop, prints a table, appends it to RESULTS.md.
+"""`make bench`: the five performance benchmarks and the random-kill loop; a table, appended to RESULTS.md.
 
     .venv/bin/python benchmarks/run_all.py [--only overhead,memory,...] [--note "what changed"]
 
@@ -47,7 +47,8 @@ def run(name: str) -> dict:
     print(f"== {name}: {script} {' '.join(args)}", flush=True)
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, str(HERE / script), *args], cwd=ROOT, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
     figures: dict = {}
     for line in process.stdout:
         if line.startswith("RESULT "):
@@ -70,7 +71,8 @@ def machine() -> str:
                    if line.startswith("MemTotal")), 0)
     versions = ", ".join(f"{p} {md.version(p)}" for p in ("tensorflow-cpu", "keras", "keras-tuner", "mlflow", "optuna")
                          if _installed(p))
-    return f"{cpu}, {len(os.sched_getaffinity(0))} CPU cores, {memory} GiB; Python {platform.python_version()}, {versions}"
+    cores = len(os.sched_getaffinity(0))
+    return f"{cpu}, {cores} CPU cores, {memory} GiB; Python {platform.python_version()}, {versions}"
 
 
 def _installed(package: str) -> bool:
@@ -102,12 +104,14 @@ def main() -> None:
     args = parser.parse_args()
     unknown = [n for n in args.only.split(",") if n not in BENCHMARKS]
     if unknown:
-        raise SystemExit(f"error: --only: expected names from {', '.join(BENCHMARKS)}, received {', '.join(unknown)}")
+        raise SystemExit(f"error: --only: expected names from {', '.join(BENCHMARKS)}, "
+                         f"received {', '.join(unknown)}")
     results = {name: run(name) for name in args.only.split(",")}
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    git = lambda *words: subprocess.run(["git", *words], cwd=ROOT, capture_output=True, text=True).stdout.strip()  # noqa: E731
+    commit, dirty = git("rev-parse", "--short", "HEAD"), git("status", "--porcelain")
     text = table(results)
-    heading = (f"## {time.strftime('%Y-%m-%d %H:%M')} at {commit or 'unknown commit'}{' (uncommitted changes)' if dirty else ''}"
+    where = f"{commit or 'unknown commit'}{' (uncommitted changes)' if dirty else ''}"
+    heading = (f"## {time.strftime('%Y-%m-%d %H:%M')} at {where}"
                f"\n\n{machine()}\n" + (f"\n{args.note}\n" if args.note else ""))
     with open(HERE / "RESULTS.md", "a") as f:
         f.write(f"\n{heading}\n{text}\n")

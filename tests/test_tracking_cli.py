@@ -149,7 +149,8 @@ def test_ui_refuses_a_busy_port_and_a_missing_store_in_one_line(searched, tmp_pa
     assert done.returncode == 2
     assert done.stderr.strip() == f"error: --port: port {port} on 127.0.0.1 is in use; choose another with --port"
     done = run_cli("ui", cwd=tmp_path, env={"MLFLOW_TRACKING_URI": ""})
-    assert done.returncode == 2 and done.stderr.startswith("error: --tracking-uri: no MLflow store at 'mlruns/mlflow.db'")
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: --tracking-uri: no MLflow store at 'mlruns/mlflow.db'")
     done = run_cli("ui", "--port", "70000", cwd=tmp_path)
     assert done.returncode == 2 and "expected a port number from 1 to 65535, received '70000'" in done.stderr
 

@@ -16,7 +16,8 @@ from automl.export import export_model
 ROOT = Path(__file__).resolve().parents[2]
 
 VALUES = {"family": "cnn", "blocks": 2, "filters": 8, "kernel_size": 3, "activation": "relu",
-          "norm": "batch", "separable": False, "residual": False, "pooling": "max", "dropout": 0.1, "head": "flatten", "dense_units": 16,
+          "norm": "batch", "separable": False, "residual": False, "pooling": "max", "dropout": 0.1, "head": "flatten",
+          "dense_units": 16,
           "optimizer": "adam", "learning_rate": 1e-3, "batch_size": 64}
 
 RELOAD = textwrap.dedent("""

@@ -21,7 +21,8 @@ def store(tmp_path: Path) -> str:
 
 
 def record(trial_id: str = "0", epochs: int = 3) -> TrialRecord:
-    history = {"loss": [(e, 1.0 / (e + 1)) for e in range(epochs)], "val_loss": [(e, 2.0 / (e + 1)) for e in range(epochs)]}
+    history = {"loss": [(e, 1.0 / (e + 1)) for e in range(epochs)],
+               "val_loss": [(e, 2.0 / (e + 1)) for e in range(epochs)]}
     return TrialRecord(trial_id, "completed", metrics={"val_loss": 2.0 / epochs}, tags={"family": "mlp"},
                        texts={"model_summary.txt": "Total params: 8"}, history=history, params={"units": 8})
 
