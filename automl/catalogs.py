@@ -9,3 +9,7 @@ from __future__ import annotations
 from automl.catalog import Catalog
 
 ALL: list[Catalog] = []
+
+from automl.plugins.sources import SOURCES  # noqa: E402
+
+ALL.append(SOURCES)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from automl.data import arrays, audio, bundled, images, tables, tfds_source, timeseries  # noqa: F401 - registers
 from automl.data.bundle import DataBundle
-from automl.data.sources import RawData, get, register
+from automl.data.sources import RawData
 from automl.data.splits import split_in_order, split_three, split_two, take
 from automl.errors import DataError
+from automl.plugins.sources import SOURCES
 from automl.spec import LoadedCard
 
 
@@ -17,7 +17,7 @@ def load_dataset(loaded: LoadedCard) -> DataBundle:
         DataError: The data cannot be read, or does not match what the card says.
     """
     card = loaded.card
-    raw = get(card.source)(loaded)
+    raw = SOURCES.get(card.source).loader()(loaded)
     task = card.task or raw.task
     input_kind = card.input or raw.input_kind
     if task != raw.task:
@@ -36,4 +36,4 @@ def load_dataset(loaded: LoadedCard) -> DataBundle:
                       balance=card.class_weight == "balanced")
 
 
-__all__ = ["DataBundle", "RawData", "load_dataset", "register"]
+__all__ = ["DataBundle", "RawData", "load_dataset"]

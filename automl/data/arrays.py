@@ -7,7 +7,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 
-from automl.data.sources import RawData, data_path, register
+from automl.data.sources import RawData, data_path
 from automl.data.targets import encode_target
 from automl.errors import DataError, first_line
 from automl.spec import LoadedCard
@@ -15,7 +15,6 @@ from automl.spec import LoadedCard
 KINDS = {2: "tabular", 3: "sequence", 4: "image"}
 
 
-@register("npz")
 def npz_source(loaded: LoadedCard) -> RawData:
     """Arrays from an `.npz`; the input kind follows ``x``'s number of axes."""
     path = data_path(loaded)

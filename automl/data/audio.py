@@ -6,13 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
-from automl.data.sources import RawData, data_path, register
+from automl.data.sources import RawData, data_path
 from automl.errors import DataError
 from automl.spec import LoadedCard
 from automl.spec.filekind import describe
 
 
-@register("audio_dir")
 def audio_dir_source(loaded: LoadedCard) -> RawData:
     """Mono float waveforms of ``duration`` seconds, labels from folder names."""
     opts = loaded.options

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from automl.data.sources import RawData, register
+from automl.data.sources import RawData
 from automl.spec import LoadedCard
 
 
-@register("sklearn")
 def sklearn_source(loaded: LoadedCard) -> RawData:
     """scikit-learn's bundled datasets (shipped with the package, no download)."""
     from sklearn import datasets

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from automl.data.sources import RawData, data_path, register
+from automl.data.sources import RawData, data_path
 from automl.errors import DataError, first_line
 from automl.spec import LoadedCard
 from automl.spec.filekind import describe
@@ -15,7 +15,6 @@ from automl.spec.filekind import describe
 SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 
 
-@register("image_dir")
 def image_dir_source(loaded: LoadedCard) -> RawData:
     """Images as raw 0-255 values (the model normalizes inside), labels from folder names."""
     opts = loaded.options

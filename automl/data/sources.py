@@ -1,15 +1,17 @@
-"""Data sources, registered by name: each turns a dataset card into raw arrays."""
+"""What every data source returns, and the paths it reads.
+
+The sources themselves are plug-ins, one module each in `automl.plugins.sources`;
+their loaders live beside this module (`automl.data.tables`, ...).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from automl.errors import DataError
-from automl.registry import Registry
 from automl.spec import LoadedCard
 from automl.spec.datapaths import problem, resolve
 
@@ -27,12 +29,6 @@ class RawData:
     y_test: np.ndarray | None = None
     ordered: bool = False  # examples follow time: split in order, never at random
     extras: dict = field(default_factory=dict)  # what the model must know (e.g. an audio sampling rate)
-
-
-Source = Callable[[LoadedCard], RawData]
-SOURCES: Registry[Source] = Registry("source", DataError)
-register = SOURCES.register
-get = SOURCES.lookup
 
 
 def source_path(loaded: LoadedCard, path: str) -> Path:

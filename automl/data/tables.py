@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from automl.data.sources import RawData, data_path, register
+from automl.data.sources import RawData, data_path
 from automl.data.targets import encode_target
 from automl.errors import DataError, first_line
 from automl.spec import LoadedCard
@@ -34,13 +34,11 @@ def read_table(path: Path, kind: str) -> pd.DataFrame:
     return frame
 
 
-@register("csv")
 def csv_source(loaded: LoadedCard) -> RawData:
     """A CSV file (see `table_source`)."""
     return table_source(loaded, "csv")
 
 
-@register("parquet")
 def parquet_source(loaded: LoadedCard) -> RawData:
     """A Parquet file (see `table_source`)."""
     return table_source(loaded, "parquet")

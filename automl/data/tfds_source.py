@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from automl.data.sources import RawData, register, source_path
+from automl.data.sources import RawData, source_path
 from automl.errors import DataError
 from automl.spec import LoadedCard
 
 
-@register("tfds")
 def tfds_source(loaded: LoadedCard) -> RawData:
     """The set's supervised (input, label) pairs; its own test split when it has one."""
     import tensorflow_datasets as tfds

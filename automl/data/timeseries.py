@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from automl.data.sources import RawData, data_path, register
+from automl.data.sources import RawData, data_path
 from automl.data.tables import check_finite, read_table
 from automl.data.targets import encode_target
 from automl.errors import DataError
 from automl.spec import LoadedCard
 
 
-@register("timeseries")
 def timeseries_source(loaded: LoadedCard) -> RawData:
     """Windows of ``input_length`` rows of the value columns, in time order."""
     opts = loaded.options

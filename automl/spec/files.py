@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from automl.errors import SpecError
+from automl.plugins.sources import SOURCES
 from automl.spec.datapaths import problem as data_path_problem
 from automl.spec.datapaths import reads_path, resolve
 from automl.spec.families import FAMILY_MODELS, FamilyModel, Strict, family_inputs
@@ -15,7 +16,7 @@ from automl.spec.names import tidy
 from automl.spec.filekind import describe, is_regular
 from automl.spec.loader import Document, parse_setting, read_yaml, validate
 from automl.spec.params import Fixed, Param, admits, values_of
-from automl.spec.schema import SOURCE_OPTIONS, TASK_LOSSES, DatasetCard, SearchSpace
+from automl.spec.schema import TASK_LOSSES, DatasetCard, SearchSpace
 
 # The shipped YAML folders sit beside the package in a checkout.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -279,7 +280,7 @@ def load_card(name_or_path: str) -> LoadedCard:
     path = find("card", name_or_path)
     doc = read_yaml(path)
     card = validate(doc, DatasetCard)
-    options = validate(doc, SOURCE_OPTIONS[card.source], card.options, ("options",))
+    options = validate(doc, SOURCES.get(card.source).options, card.options, ("options",))
     if reads_path(card.source):  # the data may be elsewhere today, but never a file the source cannot take
         wrong = data_path_problem(card.source, resolve(path, options.path), must_exist=False)
         if wrong:
@@ -325,7 +326,7 @@ def card_for_path(path: str, target: str | None) -> LoadedCard:
     else:
         raise SpecError(f"--data: expected a .csv, .parquet or .npz file or an image folder, received {path!r}")
     card = DatasetCard(name=tidy(given.stem), source=source, options=options)
-    return LoadedCard(Path("--data"), card, SOURCE_OPTIONS[source].model_validate(options))
+    return LoadedCard(Path("--data"), card, SOURCES.get(source).options.model_validate(options))
 
 
 def check_against_card(space: LoadedSpace, card: DatasetCard) -> None:

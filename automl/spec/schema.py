@@ -22,7 +22,6 @@ CONTROLLERS = ("random", "grid", "bayesian", "hyperband", "evolution", "rl", "as
 TASKS = ("multiclass", "binary", "multilabel", "regression", "reconstruction")
 # Objectives measured on each trained model rather than read from its training history.
 DERIVED_OBJECTIVES = ("parameter_count", "latency_ms")
-SKLEARN_DATASETS = ("digits", "iris", "wine", "breast_cancer", "diabetes")
 
 # Losses each task can train with ("auto" picks the first).
 TASK_LOSSES = {
@@ -138,91 +137,12 @@ class Splits(Strict):
     seed: int = Field(0, ge=0)
 
 
-class SklearnOptions(Strict):
-    """Options of the scikit-learn bundled-data source."""
-
-    dataset: Literal[SKLEARN_DATASETS]
-
-
-class TableOptions(Strict):
-    """Options of a CSV or Parquet file: which column(s) to predict, and from what.
-
-    Paths are relative to the card's folder. Numeric and categorical (text-valued)
-    columns are told apart from the data; ``text`` names one free-text column to
-    learn from instead of the table.
-    """
-
-    path: str
-    target: str | list[str]
-    text: str | None = None
-    missing: Literal["refuse", "drop"] = "refuse"
-    drop: list[str] = []
-
-
-class TimeSeriesOptions(Strict):
-    """Options of a CSV of one or more series, cut into windows.
-
-    Each example is ``input_length`` consecutive rows of the value columns. With
-    ``label``, the example is classified by that column at the window's last row;
-    otherwise ``target`` is forecast ``horizon`` rows after the window.
-    """
-
-    path: str
-    columns: list[str] = []  # default: every numeric column but the time, target-only and label ones
-    time_column: str | None = None
-    target: str | None = None
-    label: str | None = None
-    input_length: int = Field(24, ge=2, le=10000)
-    horizon: int = Field(1, ge=1, le=10000)
-    stride: int = Field(1, ge=1)
-
-
-class AudioDirOptions(Strict):
-    """Options of a folder of WAV files, one subfolder per class, all at one sampling rate."""
-
-    path: str
-    duration: float = Field(1.0, gt=0.0, le=60.0)  # seconds: shorter clips are padded, longer ones cut
-    num_mel_bins: int = Field(40, ge=8, le=256)
-
-
-class NpzOptions(Strict):
-    """Options of a NumPy ``.npz`` file holding ``x`` and ``y`` (and maybe ``x_test``, ``y_test``)."""
-
-    path: str
-
-
-class ImageDirOptions(Strict):
-    """Options of a folder of images, one subfolder per class."""
-
-    path: str
-    image_size: tuple[int, int] | None = None
-    color_mode: Literal["rgb", "grayscale"] = "rgb"
-
-
-class TfdsOptions(Strict):
-    """Options of a TensorFlow Datasets set, loaded by name with its supervised (input, label) keys."""
-
-    name: str
-    data_dir: str | None = None
-    train_split: str = "train"
-    test_split: str | None = "test"  # None: split the test part off the training split
-    max_examples: int | None = Field(None, ge=10)
-
-
-# Source name -> schema of its `options` section.
-SOURCE_OPTIONS: dict[str, type[Strict]] = {
-    "sklearn": SklearnOptions, "csv": TableOptions, "parquet": TableOptions,
-    "npz": NpzOptions, "image_dir": ImageDirOptions, "tfds": TfdsOptions, "timeseries": TimeSeriesOptions,
-    "audio_dir": AudioDirOptions,
-}
-
-
 class DatasetCard(Strict):
     """A dataset card: where the data comes from and what to learn from it."""
 
     name: str
     description: str = ""
-    source: Literal[tuple(SOURCE_OPTIONS)]
+    source: str  # a name in the sources catalog (automl.plugins.sources), checked below
     options: dict[str, Any] = {}
     task: Literal[TASKS] | None = None
     input: Literal[INPUT_KINDS] | None = None
@@ -233,6 +153,15 @@ class DatasetCard(Strict):
     @classmethod
     def _identifier(cls, value: str) -> str:
         return _identifier(value)
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        from automl.plugins.sources import SOURCES  # its plug-ins import this module: read it on use
+
+        if value not in SOURCES:
+            raise ValueError(f"expected one of: {', '.join(SOURCES.names())}, received {value!r}")
+        return value
 
 
 def _identifier(value: str) -> str:

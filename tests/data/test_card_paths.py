@@ -21,22 +21,6 @@ def card(write_yaml, source: str, path: str, extra: str = "") -> str:
     return str(write_yaml(f"name: c\nsource: {source}\noptions:\n  path: {path}\n{extra}", "card.yaml"))
 
 
-@pytest.mark.parametrize("source, path, words", [
-    ("csv", "~/.ssh/id_rsa", "expected a path to a csv file (a name ending in one of .csv, .csv.gz"),
-    ("parquet", "/etc/passwd", "expected a path to a parquet file (a name ending in .parquet), received '/etc/passwd'"),
-    ("npz", "/dev/zero", "expected a path to a .npz file (a name ending in .npz), received '/dev/zero'"),
-    ("timeseries", "data.npz", "expected a path to a csv file"),
-    ("image_dir", "/dev/zero", "expected a folder of class subfolders, received a character device"),
-    ("audio_dir", "/etc/passwd", "expected a folder of class subfolders, received a regular file"),
-])
-def test_validate_refuses_what_the_source_cannot_take(write_yaml, source, path, words):
-    target = "  target: y\n" if source in ("csv", "parquet") else ""
-    given = card(write_yaml, source, path, target)
-    with pytest.raises(SpecError) as err:
-        load_card(given)
-    assert str(err.value).startswith(f"{given}:4:9: options.path: ") and words in str(err.value), str(err.value)
-
-
 @fifos
 def test_validate_refuses_a_fifo_or_a_folder_under_a_data_name(tmp_path, write_yaml):
     os.mkfifo(tmp_path / "data.csv")
