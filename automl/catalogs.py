@@ -10,6 +10,10 @@ from automl.catalog import Catalog
 
 ALL: list[Catalog] = []
 
+from automl.plugins.tasks import TASKS  # noqa: E402
+
+ALL.append(TASKS)
+
 from automl.plugins.sources import SOURCES  # noqa: E402
 
 ALL.append(SOURCES)

@@ -16,6 +16,7 @@ from automl.spec import (
     card_for_path,
     check_against_card,
     check_fits,
+    check_metrics,
     check_task,
     effective_task,
     flatten,
@@ -212,13 +213,15 @@ def objective_of(space: LoadedSpace, task: str) -> tuple[str, str]:
 
 def objectives_of(space: LoadedSpace, task: str) -> list[tuple[str, str]]:
     """Every objective with its direction; more than one makes a multi-objective search."""
-    from automl.builders import default_objective
+    from automl.plugins.tasks import TASKS
     from automl.spec.schema import direction_of
 
-    names = space.objectives
-    if not names:
-        return [default_objective(task)]
-    return [(name, direction_of(name)) for name in names]
+    named = space.objective_directions
+    if not named:
+        default = TASKS.get(effective_task(space, task)).objective
+        return [(default, direction_of(default, effective_task(space, task)))]
+    check_metrics(space, effective_task(space, task))  # a task known only once the data loaded
+    return [(name, given or direction_of(name, effective_task(space, task))) for name, given in named]
 
 
 def _tracker(opts: SearchOptions, progress):

@@ -129,7 +129,9 @@ def _monitor(train: Train, objective: tuple[str, str]) -> tuple[str, str]:
     watch = train.early_stopping.monitor
     if watch == "objective" or watch == objective[0]:
         return objective
-    return watch, "min" if watch.endswith("loss") or watch.endswith("error") else "max"
+    from automl.plugins.tasks import direction_of
+
+    return watch, direction_of(watch)
 
 
 def configure_devices(device: str) -> str:

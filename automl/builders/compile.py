@@ -9,7 +9,8 @@ import keras
 import numpy as np
 
 from automl.builders.base import InputSpec
-from automl.spec.schema import TASK_LOSSES
+from automl.catalog import resolve
+from automl.plugins.tasks import TASKS, TaskPlugin, direction_of
 
 OPTIMIZERS = {
     "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop, "adam": keras.optimizers.Adam,
@@ -21,34 +22,30 @@ OPTIMIZERS = {
 # cores) eight made an epoch about 30% faster with the same weights and metrics.
 # Callbacks still see every epoch; batch-level hooks would see every eighth batch.
 STEPS_PER_EXECUTION = 8
-# task -> (metrics, default objective, direction)
-TASKS = {
-    "multiclass": (["accuracy"], "val_accuracy", "max"),
-    "binary": (["accuracy"], "val_accuracy", "max"),
-    "multilabel": (["binary_accuracy"], "val_binary_accuracy", "max"),
-    "regression": (["mae"], "val_loss", "min"),
-    "reconstruction": (["mae"], "val_loss", "min"),
-}
 ONE_HOT_LOSSES = ("categorical_crossentropy", "hinge")
 
 
 def head(x: Any, spec: InputSpec, inputs: Any) -> Any:
-    """The task's output layer (float32 even under mixed precision)."""
-    if spec.task == "multiclass":
-        return keras.layers.Dense(spec.num_outputs, activation="softmax", dtype="float32", name="probabilities")(x)
-    if spec.task in ("binary", "multilabel"):
-        return keras.layers.Dense(spec.num_outputs, activation="sigmoid", dtype="float32", name="probability")(x)
-    if spec.task == "reconstruction":
-        # The decoder works in normalized units; give back the input's own scale.
-        out = keras.layers.Normalization(axis=-1, mean=spec.mean, variance=spec.variance, invert=True)(x)
-        return keras.layers.Activation("linear", dtype="float32", name="reconstruction")(out)
-    return keras.layers.Dense(spec.num_outputs, dtype="float32", name="prediction")(x)
+    """The task's output layer (float32 even under mixed precision), as the tasks catalog names it."""
+    task = TASKS.get(spec.task)
+    return resolve(task.head)(x, spec, task)
+
+
+def dense_head(x: Any, spec: InputSpec, task: TaskPlugin) -> Any:
+    """One dense layer with the task's activation and output name."""
+    return keras.layers.Dense(spec.num_outputs, activation=task.activation, dtype="float32", name=task.output)(x)
+
+
+def reconstruction_head(x: Any, spec: InputSpec, task: TaskPlugin) -> Any:
+    """The decoder works in normalized units; give back the input's own scale."""
+    out = keras.layers.Normalization(axis=-1, mean=spec.mean, variance=spec.variance, invert=True)(x)
+    return keras.layers.Activation("linear", dtype="float32", name=task.output)(out)
 
 
 def default_objective(task: str) -> tuple[str, str]:
     """The objective a search on this task maximizes or minimizes by default."""
-    _, name, direction = TASKS[task]
-    return name, direction
+    name = TASKS.get(task).objective
+    return name, direction_of(name, task)
 
 
 def loss_name(v: dict, spec: InputSpec) -> str:
@@ -58,7 +55,7 @@ def loss_name(v: dict, spec: InputSpec) -> str:
         ValueError: The loss does not fit the task.
     """
     loss = v.get("loss", "auto")
-    allowed = TASK_LOSSES[spec.task]
+    allowed = TASKS.get(spec.task).losses
     if loss == "auto":
         return allowed[0]
     if loss not in allowed:
@@ -78,7 +75,7 @@ def compile_model(model: keras.Model, v: dict, spec: InputSpec, epochs: int) -> 
     loss = loss_name(v, spec)
     if loss == "hinge" and spec.task == "multiclass":
         loss = "categorical_hinge"
-    model.compile(optimizer=optimizer(v, spec, epochs), loss=loss, metrics=TASKS[spec.task][0],
+    model.compile(optimizer=optimizer(v, spec, epochs), loss=loss, metrics=list(TASKS.get(spec.task).metrics),
                   steps_per_execution=STEPS_PER_EXECUTION)
 
 

@@ -7,6 +7,7 @@ from automl.spec.files import (
     card_for_path,
     check_against_card,
     check_fits,
+    check_metrics,
     check_task,
     effective_task,
     load_card,
@@ -15,5 +16,5 @@ from automl.spec.files import (
 )
 from automl.spec.flatten import Flat, flatten, searched
 
-__all__ = ["Flat", "LoadedCard", "LoadedSpace", "available", "card_for_path", "check_against_card", "check_fits", "check_task", "effective_task", "flatten", "load_card",
+__all__ = ["Flat", "LoadedCard", "LoadedSpace", "available", "card_for_path", "check_against_card", "check_fits", "check_metrics", "check_task", "effective_task", "flatten", "load_card",
            "load_space", "searched", "validate_file"]

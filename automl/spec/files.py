@@ -16,12 +16,15 @@ from automl.spec.names import tidy
 from automl.spec.filekind import describe, is_regular
 from automl.spec.loader import Document, parse_setting, read_yaml, validate
 from automl.spec.params import Fixed, Param, admits, values_of
+from automl.plugins.tasks import DERIVED as DERIVED_OBJECTIVES
 from automl.spec.schema import TASK_LOSSES, DatasetCard, SearchSpace
 
 # The shipped YAML folders sit beside the package in a checkout.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = {"space": "search_spaces", "card": "datasets"}
 SPACE_SUFFIXES = (".yaml", ".yml")
+# (family, model.kind, the input kinds that kind takes): a kind narrower than its family.
+KIND_INPUTS = (("autoencoder", "conv", ("image",)),)
 MAX_EXTENDS = 5  # spaces in one chain of `extends`, each read whole (10,000 values take ~0.7 s)
 
 
@@ -82,8 +85,14 @@ class LoadedSpace:
     @property
     def objectives(self) -> list[str]:
         """The objectives the file names, first the one that decides (empty: the task's default)."""
+        return [name for name, _ in self.objective_directions]
+
+    @property
+    def objective_directions(self) -> list[tuple[str, str | None]]:
+        """Each objective the file names with the direction it gives (``None``: from the metric)."""
         named = self.spec.search.objective
-        return [named] if isinstance(named, str) else list(named or [])
+        items = named if isinstance(named, list) else [] if named is None else [named]
+        return [(o, None) if isinstance(o, str) else (o.name, o.direction) for o in items]
 
     def pinned(self, loc: tuple) -> bool:
         """Whether the value at ``loc`` was given by ``--set``."""
@@ -208,20 +217,52 @@ def load_space(name_or_path: str, settings: Sequence[str] = ()) -> LoadedSpace:
 
 
 def _check_objectives(space: LoadedSpace) -> None:
-    from automl.spec.schema import DERIVED_OBJECTIVES
-
     names = space.objectives
     if space.spec.search.objective is not None and not names:
         raise SpecError(f"{space.doc.where(('search', 'objective'))}: search.objective: expected a metric "
                         f"name or a list of them, received an empty list")
     for i, name in enumerate(names):
-        loc = ("search", "objective") + ((i,) if isinstance(space.spec.search.objective, list) else ())
+        loc = _objective_loc(space, i)
         if i == 0 and name in DERIVED_OBJECTIVES:
             raise SpecError(f"{space.doc.where(loc)}: search.objective: expected a training metric first "
                             f"(such as val_accuracy or val_loss; {name} can only come after it), received {name!r}")
         if name in names[:i]:
             raise SpecError(f"{space.doc.where(loc)}: search.objective: expected each objective once, "
                             f"received {name!r} twice")
+    check_metrics(space, None)
+
+
+def _objective_loc(space: LoadedSpace, i: int) -> tuple:
+    """Where the ``i``-th objective's name sits (a plain name, or the ``name`` of a mapping)."""
+    named = space.spec.search.objective
+    loc = ("search", "objective") + ((i,) if isinstance(named, list) else ())
+    item = named[i] if isinstance(named, list) else named
+    return loc if isinstance(item, str) else loc + ("name",)
+
+
+def check_metrics(space: LoadedSpace, task: str | None) -> None:
+    """Raises SpecError when an objective or ``train.early_stopping.monitor`` names no metric the
+    task's models report (with no task: no metric any task's models report), at its file:line.
+
+    A misspelt ``val_acuracy`` would otherwise be found only after each trial had trained.
+    """
+    from automl.plugins.tasks import known_directions
+
+    known = known_directions(task)
+    scope = f"a {task} task" if task else "any task"
+    listed = ", ".join(known)
+    for i, name in enumerate(space.objectives):
+        if name not in known:
+            raise SpecError(f"{space.doc.where(_objective_loc(space, i))}: search.objective: expected a metric "
+                            f"of {scope} ({listed}), received {name!r}")
+    monitor = space.spec.train.early_stopping.monitor
+    loc = ("train", "early_stopping", "monitor")
+    if monitor != "objective" and monitor not in known:
+        raise SpecError(f"{space.doc.where(loc)}: train.early_stopping.monitor: expected objective or a metric "
+                        f"of {scope} ({listed}), received {monitor!r}")
+    if monitor in DERIVED_OBJECTIVES:
+        raise SpecError(f"{space.doc.where(loc)}: train.early_stopping.monitor: expected objective or a metric "
+                        f"logged each epoch, received {monitor!r} (measured once, after training)")
 
 
 def _models(doc: Document, spec: SearchSpace) -> dict[str, FamilyModel]:
@@ -297,12 +338,14 @@ def effective_task(space: LoadedSpace, task: str) -> str:
 
 
 def check_task(space: LoadedSpace, task: str) -> None:
-    """Raises SpecError when a loss the space may pick does not fit the task."""
+    """Raises SpecError when a loss the space may pick, an objective or the early-stopping monitor
+    does not fit the task."""
     allowed = TASK_LOSSES[effective_task(space, task)]
     for loss in values_of(space.spec.train.loss):
         if loss != "auto" and loss not in allowed:
             raise SpecError(f"{space.doc.where(('train', 'loss'))}: train.loss: expected auto or one of "
                             f"{', '.join(allowed)} for a {effective_task(space, task)} task, received {loss!r}")
+    check_metrics(space, effective_task(space, task))
 
 
 def card_for_path(path: str, target: str | None) -> LoadedCard:
@@ -344,6 +387,12 @@ def check_fits(space: LoadedSpace, input_kind: str) -> None:
         if input_kind not in allowed:
             raise SpecError(f"{space.doc.where(('family',))}: family: expected families for {input_kind} input "
                             f"(family {family!r} takes {', '.join(allowed)}), received {family!r}")
+    for family, kind, needs in KIND_INPUTS:
+        model = space.models.get(family)
+        if model is not None and input_kind not in needs and kind in values_of(getattr(model, "kind")):
+            loc = ("model",) + ((family,) if space.prefixed else ()) + ("kind",)
+            raise SpecError(f"{space.doc.where(loc)}: model.kind: expected a kind for {input_kind} input "
+                            f"(the {kind} {family} takes {', '.join(needs)} input), received {kind!r}")
 
 
 def validate_file(path: str, dataset: str | None = None) -> str:

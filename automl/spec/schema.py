@@ -10,6 +10,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
+from automl.plugins.tasks import DERIVED, TASKS as TASK_CATALOG
+from automl.plugins.tasks import direction_of as _direction_of
 from automl.spec import names
 from automl.spec.families import FAMILY_MODELS, INPUT_KINDS, P, Strict
 from automl.spec.params import Fixed, Param
@@ -19,18 +21,13 @@ SCHEDULES = ("constant", "exponential", "step", "cosine", "plateau")
 LOSSES = ("auto", "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
           "hinge", "mse", "mae", "huber")
 CONTROLLERS = ("random", "grid", "bayesian", "hyperband", "evolution", "rl", "asha", "tpe", "nsga2")
-TASKS = ("multiclass", "binary", "multilabel", "regression", "reconstruction")
+# The tasks and their losses, metrics and objectives are the tasks catalog's (automl/plugins/tasks/).
+TASKS = TASK_CATALOG.names()
 # Objectives measured on each trained model rather than read from its training history.
-DERIVED_OBJECTIVES = ("parameter_count", "latency_ms")
+DERIVED_OBJECTIVES = DERIVED
 
 # Losses each task can train with ("auto" picks the first).
-TASK_LOSSES = {
-    "multiclass": ("sparse_categorical_crossentropy", "categorical_crossentropy", "hinge"),
-    "binary": ("binary_crossentropy", "hinge"),
-    "multilabel": ("binary_crossentropy", "hinge"),
-    "regression": ("mse", "mae", "huber"),
-    "reconstruction": ("mse", "mae", "huber"),
-}
+TASK_LOSSES = {task.name: task.losses for task in TASK_CATALOG}
 
 
 class EarlyStopping(Strict):
@@ -95,18 +92,38 @@ class Augment(Strict):
     noise: P(float, ge=0.0, le=5.0) = Fixed(0.0)
 
 
+class Objective(Strict):
+    """An objective with its direction given: ``{name: val_mae, direction: min}`` (the direction wins)."""
+
+    name: str
+    direction: Literal["min", "max"] | None = None  # None: from the metric, as with a plain name
+
+
 class Search(Strict):
     """How the search runs; every field but initial_points can be overridden from the CLI."""
 
     controller: Literal[CONTROLLERS] = "random"
     # One metric, or several for a multi-objective search: the first is the one early stopping,
     # the scalar controllers and the exported model follow; the others make up the Pareto front.
-    objective: str | list[str] | None = None
+    # Each is a name (val_accuracy) or a mapping {name: val_mae, direction: min}.
+    objective: str | Objective | list[str | Objective] | None = None
     max_trials: int = Field(10, ge=1)
     seed: int = Field(0, ge=0)
     max_consecutive_failures: int = Field(3, ge=1)
     max_params: int | None = Field(None, ge=1)  # candidates over it are rejected before training
     initial_points: list[dict[str, Any]] = []
+
+    @field_validator("objective", mode="before")
+    @classmethod
+    def _objective_mappings(cls, value: Any) -> Any:
+        # One line for a wrong mapping, rather than one per member of the union.
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, dict) and (set(item) - {"name", "direction"} or not isinstance(item.get("name"), str)
+                                           or item.get("direction") not in (None, "min", "max")):
+                raise ValueError(f"expected a metric name or {{name: METRIC, direction: min or max}}, "
+                                 f"received {item!r}")
+        return value
 
 
 class SearchSpace(Strict):
@@ -171,10 +188,12 @@ def _identifier(value: str) -> str:
     return value
 
 
-def direction_of(objective: str) -> str:
-    """``min`` for losses, errors, sizes and latencies; ``max`` for everything else."""
-    lower = objective in DERIVED_OBJECTIVES or objective.endswith(("loss", "error"))
-    return "min" if lower else "max"
+def direction_of(objective: str, task: str | None = None) -> str:
+    """``min`` or ``max``, from the metric ``objective`` names (``val_mae``: min), not from its spelling.
+
+    The task's metric table decides (the tasks catalog); with no task, any task's.
+    """
+    return _direction_of(objective, task)
 
 
 def model_params(model: Strict) -> dict[str, Param]:

@@ -1,0 +1,8 @@
+"""Yes or no per example (one sigmoid)."""
+
+from automl.plugins.tasks import TaskPlugin
+
+PLUGIN = TaskPlugin(
+    name="binary", summary="yes or no per example",
+    metrics={"accuracy": "max"}, losses=("binary_crossentropy", "hinge"),
+    objective="val_accuracy", output="probability", activation="sigmoid", order=20)

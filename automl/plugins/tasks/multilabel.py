@@ -1,0 +1,8 @@
+"""Any number of labels per example (one sigmoid each)."""
+
+from automl.plugins.tasks import TaskPlugin
+
+PLUGIN = TaskPlugin(
+    name="multilabel", summary="any number of labels per example",
+    metrics={"binary_accuracy": "max"}, losses=("binary_crossentropy", "hinge"),
+    objective="val_binary_accuracy", output="probability", activation="sigmoid", order=30)
