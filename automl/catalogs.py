@@ -14,6 +14,11 @@ from automl.plugins.tasks import TASKS  # noqa: E402
 
 ALL.append(TASKS)
 
+from automl.plugins.families import FAMILIES  # noqa: E402
+from automl.plugins.inputs import INPUT_KINDS  # noqa: E402
+
+ALL += [FAMILIES, INPUT_KINDS]
+
 from automl.plugins.sources import SOURCES  # noqa: E402
 
 ALL.append(SOURCES)

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from automl.spec import check_fits, effective_task, load_card, load_space
-from automl.spec.families import INPUT_KINDS, family_inputs
+from automl.plugins.inputs import INPUT_KINDS
+from automl.spec.families import family_inputs
 from tests.builders.conftest import make_spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +37,7 @@ def test_card_loads_and_its_data_splits(path, tmp_path):
 
 def input_kind_for(space) -> str:
     """The first input kind every family of the space takes."""
-    return next(k for k in INPUT_KINDS if all(k in family_inputs(f) for f in space.families))
+    return next(k for k in INPUT_KINDS.names() if all(k in family_inputs(f) for f in space.families))
 
 
 @pytest.mark.parametrize("path", SPACES, ids=lambda p: p.stem)

@@ -1,14 +1,13 @@
-"""What every family builder receives, and the family registry."""
+"""What every family builder receives (the families themselves are in `automl.plugins.families`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from automl.data import DataBundle
-from automl.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -107,10 +106,3 @@ def layer_value(v: dict, key: str, i: int, default: Any = None) -> Any:
     if per_layer in v:
         return v[per_layer]
     return v[key] if default is None else default
-
-
-# A family body takes the input tensor (normalized when numeric, raw strings for
-# text) and the trial's values, and returns the feature tensor the task head goes on.
-FamilyBody = Callable[[Any, dict, InputSpec], Any]
-FAMILIES: Registry[FamilyBody] = Registry("family")
-register = FAMILIES.register

@@ -13,7 +13,9 @@ from pydantic import Field, field_validator
 from automl.plugins.tasks import DERIVED, TASKS as TASK_CATALOG
 from automl.plugins.tasks import direction_of as _direction_of
 from automl.spec import names
-from automl.spec.families import FAMILY_MODELS, INPUT_KINDS, P, Strict
+from automl.plugins.families import FAMILIES, Names
+from automl.plugins.inputs import INPUT_KINDS
+from automl.spec.families import P, Strict
 from automl.spec.params import Fixed, Param
 
 OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta", "nadam")
@@ -132,7 +134,7 @@ class SearchSpace(Strict):
     name: str | None = None
     description: str = ""
     extends: str | None = None
-    family: P(str, allowed=tuple(FAMILY_MODELS))
+    family: P(str, allowed=Names(FAMILIES))  # read on first use: family modules import this one
     model: dict[str, Any] = {}
     augment: Augment = Augment()
     train: Train = Train()
@@ -162,7 +164,7 @@ class DatasetCard(Strict):
     source: str  # a name in the sources catalog (automl.plugins.sources), checked below
     options: dict[str, Any] = {}
     task: Literal[TASKS] | None = None
-    input: Literal[INPUT_KINDS] | None = None
+    input: Literal[INPUT_KINDS.names()] | None = None
     splits: Splits = Splits()
     class_weight: Literal["none", "balanced"] = "none"  # balanced: rare classes weigh more in the loss
 

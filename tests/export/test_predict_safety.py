@@ -19,13 +19,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from automl.builders import FAMILIES, build_model
+from automl.builders import build_model
 from automl.builders.base import ColumnSpec
 from automl.errors import DataError, ExportError
 from automl.export import export_model
 from automl.export.card import WRITTEN_BY
 from automl.export.serving import write_saved_model
 from automl.export.vetting import SAFE_OPS, graph_ops, vet_saved_model
+from automl.plugins.families import FAMILIES
 from automl.predict import load_serving, read_inputs
 from automl.spec.families import family_inputs
 from tests.builders.conftest import make_spec
@@ -36,7 +37,7 @@ from tests.conftest import run_cli
 CUDNN_OPS = {"All", "Any", "Assert", "CudnnRNNV3", "LogicalNot", "ReverseSequence"}
 ACTIVATIONS = ("sigmoid", "tanh", "leaky_relu", "elu", "gelu", "selu", "swish")
 EXPORTS = ([(f"{f}-{k}", f, k, "reconstruction" if f == "autoencoder" else "multiclass", {})
-            for f in sorted(FAMILIES) for k in family_inputs(f)]
+            for f in sorted(FAMILIES.names()) for k in family_inputs(f)]
            + [("mlp-columns", "mlp", "columns", "multiclass", {})]
            + [(f"mlp-{t}", "mlp", "tabular", t, {}) for t in ("binary", "multilabel", "regression")]
            + [(f"mlp-{a}", "mlp", "tabular", "multiclass", {"activation": a}) for a in ACTIVATIONS]

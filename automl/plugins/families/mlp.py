@@ -1,0 +1,35 @@
+"""The mlp family: a stack of dense layers (images and sequences are flattened first)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from automl.plugins.families import FamilyPlugin
+from automl.spec.families import FamilyModel, P
+from automl.spec.params import Fixed
+
+
+class MlpModel(FamilyModel):
+    """Feed-forward: dense layers (images and sequences are flattened first)."""
+
+    depth: ClassVar[str] = "layers"
+    layers: P(int, ge=1, le=16) = Fixed(2)
+    units: P(int, per_layer=True, ge=1, le=8192) = Fixed(128)
+
+
+def build(x: Any, v: dict, spec: Any) -> Any:
+    """Builds ``layers`` dense units; ``units`` may be given per layer."""
+    import keras
+
+    from automl.builders.base import layer_value
+    from automl.builders.blocks import dense_unit
+
+    if len(spec.shape) > 1:
+        x = keras.layers.Flatten()(x)
+    for i in range(v["layers"]):
+        x = dense_unit(x, layer_value(v, "units", i), v)
+    return x
+
+
+PLUGIN = FamilyPlugin(name="mlp", summary=MlpModel.__doc__.splitlines()[0], schema=MlpModel,
+                      inputs=("tabular", "image", "sequence", "audio"), build=build, order=10)
