@@ -22,3 +22,7 @@ ALL += [FAMILIES, INPUT_KINDS]
 from automl.plugins.sources import SOURCES  # noqa: E402
 
 ALL.append(SOURCES)
+
+from automl.plugins.formats import FORMATS  # noqa: E402
+
+ALL.append(FORMATS)

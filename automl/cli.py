@@ -53,8 +53,11 @@ def _duration(text: str) -> float:
 
 
 def _formats(text: str) -> tuple[str, ...]:
+    """Names in the formats catalog (`automl.plugins.formats`), comma-separated."""
+    from automl.plugins.formats import FORMATS
+
     names = tuple(n.strip() for n in text.split(",") if n.strip())
-    known = ("keras", "onnx", "saved_model", "tflite")
+    known = FORMATS.names()
     for name in names or ("",):
         if name not in known:
             raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(known)}, "
@@ -81,6 +84,8 @@ def _port(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
+    from automl.plugins.formats import FORMATS, default_formats
+
     parser = _Parser(prog="automl", description="Keras AutoML: search, track in MLflow, export.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     search = sub.add_parser("search", help="run (or resume) a search and export the best model")
@@ -120,8 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     which = export.add_mutually_exclusive_group()
     which.add_argument("--experiment", type=_experiment, help="the search to export from (default: the latest)")
     which.add_argument("--run-id", help="an MLflow run id: a search's parent run, or one trial's run")
-    export.add_argument("--format", default="saved_model,keras", type=_formats,
-                        help="comma-separated: saved_model, keras, tflite, onnx (default: saved_model,keras; "
+    export.add_argument("--format", default=",".join(default_formats()), type=_formats,
+                        help=f"comma-separated: {', '.join(FORMATS.names())} (default: {','.join(default_formats())}; "
                              "the SavedModel is always written)")
     export.add_argument("--out", default="exports", help="exports folder (default: exports)")
     export.add_argument("--retrain", action="store_true",

@@ -252,34 +252,30 @@ def make_controller(space: LoadedSpace, settings: Settings, data, tracker, progr
 
     objectives = objectives_of(space, data.task)
     name, direction = objectives[0]
-    oracle_settings = OracleSettings(kt.Objective(name, direction), settings.max_trials, settings.seed,
-                                     settings.max_consecutive_failures, settings.epochs,
-                                     tuple(space.initial_points), tuple(objectives) if len(objectives) > 1 else ())
-    oracle = make_oracle(settings.controller, build_hyperparameters(space), oracle_settings)
-    train = space.spec.train.model_copy(update={"epochs": settings.epochs})
-    with contextlib.redirect_stdout(io.StringIO()):  # KerasTuner prints "Reloading Tuner from ..."
-        controller = SearchController(oracle, data=data, train=train, tracker=tracker, progress=progress,
-                                      directory=str(folder.parent), project_name=folder.name,
-                                      overwrite=False, seed=settings.seed)
-    controller.derived = [n for n, _ in objectives if n in DERIVED_OBJECTIVES]
-    # The total is what this command asks for, also when a resumed search had another.
-    controller.oracle.max_trials = settings.max_trials
-    controller.oracle.max_consecutive_failed_trials = settings.max_consecutive_failures
-    controller.oracle.verbose = 0
-    _limit(controller, settings, progress)
-    return controller
+    controller = None  # the candidates' size is measured by the controller built below
 
-
-def _limit(controller, settings: Settings, progress) -> None:
-    """--time-budget and --max-params on whichever controller runs."""
-    from automl.search.limits import apply_limits
+    def size_of(values: dict) -> int:
+        return controller.parameter_count(values)
 
     def rejected(values: dict, size: int) -> None:
         progress.say(f"rejected a candidate before training: {size:,} parameters > max_params "
                      f"{settings.max_params:,} ({controller.oracle.rejected} rejected so far)")
 
-    apply_limits(controller.oracle, settings.time_budget, settings.max_params, controller.parameter_count, rejected)
-    controller.deadline = getattr(controller.oracle, "deadline", None)
+    # --time-budget (from now) and --max-params on whichever controller runs; the total is what this
+    # command asks for, also when a resumed search had another.
+    oracle_settings = OracleSettings(kt.Objective(name, direction), settings.max_trials, settings.seed,
+                                     settings.max_consecutive_failures, settings.epochs,
+                                     tuple(space.initial_points), tuple(objectives) if len(objectives) > 1 else (),
+                                     budget_seconds=settings.time_budget, max_params=settings.max_params,
+                                     size_of=size_of, on_reject=rejected)
+    oracle = make_oracle(settings.controller, build_hyperparameters(space), oracle_settings)
+    train = space.spec.train.model_copy(update={"epochs": settings.epochs})
+    with contextlib.redirect_stdout(io.StringIO()):  # KerasTuner prints "Reloading Tuner from ..."
+        controller = SearchController(oracle, data=data, train=train, tracker=tracker, progress=progress,
+                                      directory=str(folder.parent), project_name=folder.name,
+                                      overwrite=False, seed=settings.seed,
+                                      derived=[n for n, _ in objectives if n in DERIVED_OBJECTIVES])
+    return controller
 
 
 @contextlib.contextmanager

@@ -1,7 +1,10 @@
-"""Export formats: each writes one artifact of the model into the export folder.
+"""The writers of the export formats: each writes one artifact of the model into the export folder.
 
-A format plugs in with ``@FORMATS.register("name")``; it gets the model, the
-folder being written and the export's facts, and returns the path it wrote.
+Each format is a plug-in in `automl.plugins.formats` that names its writer here
+(or anywhere else); a writer gets the model, the folder being written and the
+export's facts, and returns the path it wrote. The layers a format cannot carry
+and the extra it needs are the plug-in's to say: `automl.export.writer` checks
+them before any writer runs.
 """
 
 from __future__ import annotations
@@ -14,13 +17,6 @@ from pathlib import Path
 import keras
 
 from automl.errors import ExportError, first_line
-from automl.registry import Registry
-
-FORMATS = Registry("--format", ExportError)
-
-# Layers whose work has no counterpart in a converter's operator set.
-STRING_LAYERS = ("StringLookup", "TextVectorization", "Hashing", "IntegerLookup")
-
 
 @dataclass(frozen=True)
 class ExportFacts:
@@ -31,7 +27,6 @@ class ExportFacts:
     saved_model: Path
 
 
-@FORMATS.register("saved_model")
 def saved_model(model: keras.Model, folder: Path, facts: ExportFacts) -> Path:
     """The serving SavedModel (``serving_default``: named raw inputs, named outputs)."""
     from automl.export.serving import write_saved_model
@@ -40,14 +35,12 @@ def saved_model(model: keras.Model, folder: Path, facts: ExportFacts) -> Path:
     return folder / "saved_model"
 
 
-@FORMATS.register("keras")
 def keras_file(model: keras.Model, folder: Path, facts: ExportFacts) -> Path:
     """The Keras model itself (``model.keras``): its own output, no named outputs."""
     model.save(folder / "model.keras")
     return folder / "model.keras"
 
 
-@FORMATS.register("tflite")
 def tflite(model: keras.Model, folder: Path, facts: ExportFacts) -> Path:
     """TFLite (LiteRT) flatbuffer of the serving function: same named inputs and outputs.
 
@@ -55,7 +48,6 @@ def tflite(model: keras.Model, folder: Path, facts: ExportFacts) -> Path:
     hold only for a fixed batch size, so a recurrent model is converted for
     batches of one example.
     """
-    _refuse_layers(model, "tflite", ("TextVectorization",))
     try:
         try:
             content = _convert_tflite(model, facts, batch=None)
@@ -88,14 +80,8 @@ def _convert_tflite(model: keras.Model, facts: ExportFacts, batch: int | None) -
         shutil.rmtree(source, ignore_errors=True)
 
 
-@FORMATS.register("onnx")
 def onnx(model: keras.Model, folder: Path, facts: ExportFacts) -> Path:
     """ONNX converted from the serving SavedModel by tf2onnx (the ``onnx`` extra)."""
-    _refuse_layers(model, "onnx", STRING_LAYERS)
-    try:
-        import tf2onnx  # noqa: F401
-    except ImportError:
-        raise ExportError("--format onnx: needs the onnx extra: pip install -e '.[onnx]'") from None
     target = folder / "model.onnx"
     done = subprocess.run([sys.executable, "-m", "tf2onnx.convert", "--saved-model", str(facts.saved_model),
                            "--signature_def", "serving_default", "--output", str(target)],
@@ -106,7 +92,7 @@ def onnx(model: keras.Model, folder: Path, facts: ExportFacts) -> Path:
     return target
 
 
-def _refuse_layers(model: keras.Model, fmt: str, kinds: tuple[str, ...]) -> None:
+def refuse_layers(model: keras.Model, fmt: str, kinds: tuple[str, ...]) -> None:
     """Raises one line naming the first layer ``fmt`` cannot carry."""
     for layer in _layers(model):
         if type(layer).__name__ in kinds:

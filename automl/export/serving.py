@@ -27,21 +27,31 @@ def input_signature(model: keras.Model) -> Any:
 
 
 def outputs_for(task: str, class_names: list[str]) -> Callable[[tf.Tensor], dict[str, tf.Tensor]]:
-    """Turns the model's output into the named outputs of ``task``."""
+    """Turns the model's output into the named outputs of ``task`` (as the tasks catalog names them)."""
+    from automl.catalog import resolve
+    from automl.plugins.tasks import TASKS
+
+    entry = TASKS.get(task)
     names = tf.constant([str(n) for n in class_names] or [""])
+    make = resolve(entry.serving)
+    return lambda p: make(p, names, entry)
 
-    def multiclass(p: tf.Tensor) -> dict[str, tf.Tensor]:
-        ids = tf.argmax(p, axis=-1, output_type=tf.int32)
-        return {"probabilities": p, "class_id": ids, "label": tf.gather(names, ids)}
 
-    def binary(p: tf.Tensor) -> dict[str, tf.Tensor]:
-        ids = tf.cast(p[:, 0] > 0.5, tf.int32)
-        return {"probability": p, "class_id": ids, "label": tf.gather(names, ids)}
+def argmax_outputs(p: tf.Tensor, names: tf.Tensor, task: Any) -> dict[str, tf.Tensor]:
+    """The probabilities, the likeliest class's id and its name."""
+    ids = tf.argmax(p, axis=-1, output_type=tf.int32)
+    return {task.serving_output: p, "class_id": ids, "label": tf.gather(names, ids)}
 
-    return {"multiclass": multiclass, "binary": binary,
-            "multilabel": lambda p: {"probabilities": p},
-            "regression": lambda y: {"prediction": y},
-            "reconstruction": lambda y: {"reconstruction": y}}[task]
+
+def threshold_outputs(p: tf.Tensor, names: tf.Tensor, task: Any) -> dict[str, tf.Tensor]:
+    """The probability of the second class, its id (over 0.5: 1) and its name."""
+    ids = tf.cast(p[:, 0] > 0.5, tf.int32)
+    return {task.serving_output: p, "class_id": ids, "label": tf.gather(names, ids)}
+
+
+def plain_outputs(p: tf.Tensor, names: tf.Tensor, task: Any) -> dict[str, tf.Tensor]:
+    """The model's output alone, under the task's name for it."""
+    return {task.serving_output: p}
 
 
 def serving_function(model: keras.Model, task: str, class_names: list[str],
@@ -50,8 +60,10 @@ def serving_function(model: keras.Model, task: str, class_names: list[str],
 
     ``batch`` fixes the batch size of the signature (``None``: any).
     """
-    if not class_names and task in ("multiclass", "binary"):  # no names given: the ids, as text
-        class_names = [str(i) for i in range(2 if task == "binary" else int(model.outputs[0].shape[-1]))]
+    from automl.plugins.tasks import TASKS
+
+    if not class_names and TASKS.get(task).labels:  # no names given: the ids, as text (one sigmoid: two classes)
+        class_names = [str(i) for i in range(max(2, int(model.outputs[0].shape[-1])))]
     named = outputs_for(task, class_names)
     signature = tf.nest.map_structure(lambda s: tf.TensorSpec((batch, *s.shape[1:]), s.dtype, name=s.name),
                                       input_signature(model))

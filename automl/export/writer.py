@@ -19,9 +19,10 @@ from automl.errors import AutoMLError, ExportError, first_line
 from automl.faults import checkpoint
 from automl.spec.names import inside
 from automl.export.card import write_card
-from automl.export.formats import FORMATS, ExportFacts
+from automl.export.formats import ExportFacts, refuse_layers
+from automl.plugins.formats import FORMATS, default_formats
 
-DEFAULT_FORMATS = ("saved_model", "keras")
+DEFAULT_FORMATS = default_formats()
 
 
 def export_model(model, root: Path, experiment: str, card: dict, formats: Sequence[str] = DEFAULT_FORMATS,
@@ -33,7 +34,7 @@ def export_model(model, root: Path, experiment: str, card: dict, formats: Sequen
         root: The exports folder (``--export-dir`` / ``--out``).
         experiment: The experiment name (one folder per experiment).
         card: Facts for the model card: dataset, metrics, hyperparameters...
-        formats: Names in `FORMATS`; the SavedModel is always written (the others convert from it).
+        formats: Names in the formats catalog; the SavedModel is always written (the others convert from it).
         task: The task, for the named outputs (default: the card's dataset task).
         class_names: Class names for the ``label`` output (default: the card's).
 
@@ -44,8 +45,9 @@ def export_model(model, root: Path, experiment: str, card: dict, formats: Sequen
         ExportError: A format failed or the folder could not be written; nothing was left behind.
     """
     wanted = ["saved_model", *[f for f in formats if f != "saved_model"]]
-    for name in wanted:
-        FORMATS.lookup(name)
+    plugins = [FORMATS.get(name) for name in wanted]
+    for plugin in plugins:
+        _require_extra(plugin)
     dataset = card.get("dataset")
     task = task or (dataset.get("task") if isinstance(dataset, dict) else None) or "multiclass"
     class_names = tuple(class_names or card.get("class_names") or ())
@@ -57,8 +59,10 @@ def export_model(model, root: Path, experiment: str, card: dict, formats: Sequen
         remove_stale(parent)
         tmp.mkdir()
         facts = ExportFacts(task, class_names, tmp / "saved_model")
-        for name in wanted:
-            FORMATS[name](model, tmp, facts)
+        for plugin in plugins:
+            refuse_layers(model, plugin.name, plugin.refuses)
+        for plugin in plugins:
+            plugin.writer()(model, tmp, facts)
         write_card(tmp, {**card, **_signature_facts(tmp / "saved_model"),
                          "files": sorted(p.name for p in tmp.iterdir()) + ["model_card.json", "model_card.md"]})
         checkpoint("export.written")
@@ -71,6 +75,15 @@ def export_model(model, root: Path, experiment: str, card: dict, formats: Sequen
         shutil.rmtree(tmp, ignore_errors=True)
         raise ExportError(f"--export-dir: cannot export to {final}: {first_line(err)}") from None
     return final
+
+
+def _require_extra(plugin) -> None:
+    """Fails in one line when a format needs a package that is not installed."""
+    import importlib.util
+
+    if plugin.extra and importlib.util.find_spec(plugin.extra[0]) is None:
+        raise ExportError(f"--format {plugin.name}: needs the {plugin.extra[1]} extra: "
+                          f"pip install -e '.[{plugin.extra[1]}]'")
 
 
 def _signature_facts(path: Path) -> dict[str, Any]:

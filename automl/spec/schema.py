@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
+from automl.plugins.controllers import CONTROLLERS as CONTROLLER_CATALOG
 from automl.plugins.tasks import DERIVED, TASKS as TASK_CATALOG
 from automl.plugins.tasks import direction_of as _direction_of
 from automl.spec import names
@@ -22,7 +23,8 @@ OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta", "nadam")
 SCHEDULES = ("constant", "exponential", "step", "cosine", "plateau")
 LOSSES = ("auto", "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
           "hinge", "mse", "mae", "huber")
-CONTROLLERS = ("random", "grid", "bayesian", "hyperband", "evolution", "rl", "asha", "tpe", "nsga2")
+# The controllers catalog's names (automl/plugins/controllers/).
+CONTROLLERS = CONTROLLER_CATALOG.names()
 # The tasks and their losses, metrics and objectives are the tasks catalog's (automl/plugins/tasks/).
 TASKS = TASK_CATALOG.names()
 # Objectives measured on each trained model rather than read from its training history.

@@ -8,9 +8,9 @@ import keras
 import keras_tuner as kt
 import pytest
 
+from automl.builders import register
+from automl.builders.base import FAMILIES
 from automl.errors import SearchError, TrackingError
-from automl.plugins.families import FAMILIES, FamilyPlugin
-from automl.plugins.families.mlp import MlpModel
 from automl.search import OracleSettings, Progress, SearchController, make_oracle
 from automl.spec.schema import Train
 from automl.tracking import NullTracker, Tracker
@@ -33,13 +33,13 @@ class Recorder(Tracker):
 
 
 @pytest.fixture()
-def broken_family(monkeypatch):
-    """A family whose layer cannot be built (a real Keras error), in the families catalog for one test."""
+def broken_family():
+    """A family whose layer cannot be built (a real Keras error), registered for one test."""
+    @register("broken")
     def body(x, values, spec):
         return keras.layers.Dense(0)(x)  # Keras refuses units=0
-    broken = FamilyPlugin("broken", "Keras refuses its layer", schema=MlpModel, inputs=("image",), build=body)
-    monkeypatch.setattr(FAMILIES, "_entries", {**dict(zip(FAMILIES.names(), FAMILIES)), "broken": broken})
-    return "broken"
+    yield "broken"
+    FAMILIES.pop("broken")
 
 
 def make_hp(family="mlp", lr=(1e-3, 1e-2), optimizer="adam") -> kt.HyperParameters:
@@ -159,26 +159,6 @@ def test_too_many_consecutive_failures_stop_the_search(tmp_path, digits, broken_
     with pytest.raises(SearchError, match="2 trials in a row failed .* last reason: ValueError"):
         c.search()
     assert len(c.oracle.trials) == 2
-
-
-@pytest.mark.parametrize("name", ["random", "bayesian", "evolution", "rl", "asha", "tpe", "nsga2"])
-def test_same_seed_same_proposals(tmp_path, name):
-    def proposals(seed: int, folder: str) -> list[dict]:
-        settings = OracleSettings(kt.Objective("val_accuracy", "max"), 12, seed, 3, 9)
-        oracle = make_oracle(name, make_hp(), settings)
-        oracle._set_project_dir(str(tmp_path), folder)
-        seen = []
-        for i in range(12):  # scored by a fixed rule: the proposals alone decide what comes next
-            trial = oracle.create_trial("tuner0")
-            values = trial.hyperparameters.values
-            seen.append(dict(values))
-            oracle.update_trial(trial.trial_id, {"val_accuracy": values["units"] / 64 - values["learning_rate"]})
-            trial.status = "COMPLETED"
-            oracle.end_trial(trial)
-        return seen
-
-    assert proposals(0, "a") == proposals(0, "b")
-    assert proposals(0, "c") != proposals(8, "d")
 
 
 def test_resume_runs_only_the_missing_trials(tmp_path, digits):

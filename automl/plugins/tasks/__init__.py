@@ -34,6 +34,10 @@ class TaskPlugin(Plugin):
             ``head(x, spec, task)`` (Keras, so named rather than imported).
         output: The name of the output layer the head makes.
         activation: The output layer's activation (``None``: linear).
+        serving: ``"module:function"`` naming an export's outputs, called as
+            ``serving(model_output, class_names, task)`` (TensorFlow, so named).
+        serving_output: The key of the model's own output in an export's outputs.
+        labels: Whether an export also gives ``class_id`` and ``label`` (class names).
         order: Where the task sits in listings.
     """
 
@@ -43,6 +47,9 @@ class TaskPlugin(Plugin):
     head: str = "automl.builders.compile:dense_head"
     output: str = "prediction"
     activation: str | None = None
+    serving: str = "automl.export.serving:plain_outputs"
+    serving_output: str = "prediction"
+    labels: bool = False
     order: int = 100
 
     def directions(self) -> dict[str, str]:

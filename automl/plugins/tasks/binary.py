@@ -5,4 +5,5 @@ from automl.plugins.tasks import TaskPlugin
 PLUGIN = TaskPlugin(
     name="binary", summary="yes or no per example",
     metrics={"accuracy": "max"}, losses=("binary_crossentropy", "hinge"),
-    objective="val_accuracy", output="probability", activation="sigmoid", order=20)
+    objective="val_accuracy", output="probability", activation="sigmoid",
+    serving="automl.export.serving:threshold_outputs", serving_output="probability", labels=True, order=20)

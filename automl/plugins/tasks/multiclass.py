@@ -6,4 +6,5 @@ PLUGIN = TaskPlugin(
     name="multiclass", summary="one class of several per example",
     metrics={"accuracy": "max"},
     losses=("sparse_categorical_crossentropy", "categorical_crossentropy", "hinge"),
-    objective="val_accuracy", output="probabilities", activation="softmax", order=10)
+    objective="val_accuracy", output="probabilities", activation="softmax",
+    serving="automl.export.serving:argmax_outputs", serving_output="probabilities", labels=True, order=10)

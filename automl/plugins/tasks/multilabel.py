@@ -5,4 +5,5 @@ from automl.plugins.tasks import TaskPlugin
 PLUGIN = TaskPlugin(
     name="multilabel", summary="any number of labels per example",
     metrics={"binary_accuracy": "max"}, losses=("binary_crossentropy", "hinge"),
-    objective="val_binary_accuracy", output="probability", activation="sigmoid", order=30)
+    objective="val_binary_accuracy", output="probability", activation="sigmoid",
+    serving_output="probabilities", order=30)
