@@ -26,3 +26,7 @@ ALL.append(SOURCES)
 from automl.plugins.formats import FORMATS  # noqa: E402
 
 ALL.append(FORMATS)
+
+from automl.plugins.controllers import CONTROLLERS  # noqa: E402
+
+ALL.append(CONTROLLERS)

@@ -10,9 +10,6 @@ import importlib.util
 
 from automl.errors import SpecError
 
-# Controllers that need an optional package: name -> (module, extra).
-CONTROLLER_EXTRAS = {"tpe": ("optuna", "optuna"), "nsga2": ("optuna", "optuna")}
-
 
 def require_controller(name: str) -> None:
     """Fails in one line when controller ``name`` needs a package that is not installed.
@@ -20,7 +17,9 @@ def require_controller(name: str) -> None:
     Raises:
         SpecError: The package is missing.
     """
-    module, extra = CONTROLLER_EXTRAS.get(name, (None, None))
+    from automl.plugins.controllers import CONTROLLERS
+
+    module, extra = (CONTROLLERS.get(name).extra if name in CONTROLLERS else None) or (None, None)
     if module and importlib.util.find_spec(module) is None:
         raise SpecError(f"--controller {name}: expected the {module!r} package (the {extra!r} extra), "
                         f"received an environment without it; install it with: "

@@ -1,7 +1,5 @@
 """Spec values become KerasTuner hyperparameters: named, conditional, per layer."""
 
-import keras_tuner as kt
-import pytest
 
 from automl.space import active_values, build_hyperparameters, random_configurations
 from automl.spec import flatten, load_space, searched
@@ -58,39 +56,3 @@ def test_initial_point_is_completed_with_defaults_and_inactive_values_dropped():
     assert values["layers"] == 2 and values["units_1"] == 128 and values["units_2"] == 64
     assert "units_3" not in values and "momentum" not in values
     assert values["initializer"] == "glorot_uniform"  # not named in the point: its default
-
-
-@pytest.mark.parametrize("controller", ["random", "bayesian", "hyperband", "evolution", "rl", "asha", "tpe", "nsga2"])
-def test_oracles_propose_the_initial_points_first(controller, tmp_path):
-    from automl.search import OracleSettings, make_oracle
-
-    space = load_space("auto_image")
-    settings = OracleSettings(kt.Objective("val_accuracy", "max"), 5, 0, 3, 9,
-                              tuple(space.initial_points))
-    oracle = make_oracle(controller, build_hyperparameters(space), settings)
-    oracle._set_project_dir(str(tmp_path), "points")
-    first = oracle.create_trial("tuner0")
-    values = first.hyperparameters.values
-    assert values["family"] == "cnn" and values["cnn.blocks"] == 2 and values["cnn.filters"] == 32
-    assert not any(k.startswith(("mlp.", "transformer.")) for k in values)
-    # Used once: the oracle's own proposals follow, also after a resume from the saved state.
-    oracle.update_trial(first.trial_id, {"val_accuracy": 0.5})
-    first.status = "COMPLETED"
-    oracle.end_trial(first)
-    oracle.save()  # KerasTuner saves before it lets go of the ongoing trial
-    resumed = make_oracle(controller, build_hyperparameters(space), settings)
-    resumed._set_project_dir(str(tmp_path), "points")
-    resumed.reload()
-    second = resumed.create_trial("tuner0").hyperparameters.values
-    strip = lambda v: {k: x for k, x in v.items() if not k.startswith("tuner/")}  # noqa: E731
-    assert strip(second) != strip(values)
-
-
-def test_grid_refuses_initial_points():
-    from automl.errors import SpecError
-    from automl.search import OracleSettings, make_oracle
-
-    space = load_space("auto_image")
-    settings = OracleSettings(kt.Objective("val_accuracy", "max"), 5, 0, 3, 9, tuple(space.initial_points))
-    with pytest.raises(SpecError, match="other than grid"):
-        make_oracle("grid", build_hyperparameters(space), settings)

@@ -1,7 +1,7 @@
-"""Search: the controller (a KerasTuner Tuner), the oracles by name, progress output."""
+"""Search: the controller (a KerasTuner Tuner), the oracles (built by catalog name), progress output."""
 
 from automl.search.controller import SearchController
-from automl.search.oracles import ORACLES, OracleSettings, make_oracle
+from automl.search.oracles import OracleSettings, make_oracle
 from automl.search.progress import Progress
 
-__all__ = ["ORACLES", "OracleSettings", "Progress", "SearchController", "make_oracle"]
+__all__ = ["OracleSettings", "Progress", "SearchController", "make_oracle"]

@@ -17,6 +17,7 @@ from typing import Any
 import keras_tuner as kt
 
 from automl.search.ending import EndTrialForms
+from automl.search.managed import Managed
 from automl.search.untried import UntriedFallback
 
 EPOCHS, INITIAL, PARENT, RUNG = "tuner/epochs", "tuner/initial_epoch", "tuner/trial_id", "tuner/rung"
@@ -30,7 +31,7 @@ def rung_epochs(max_epochs: int, eta: int) -> list[int]:
     return sorted(set(epochs))
 
 
-class AshaOracle(UntriedFallback, EndTrialForms, kt.Oracle):
+class Asha(UntriedFallback, EndTrialForms, kt.Oracle):
     """Successive halving without synchronization.
 
     Args:
@@ -96,3 +97,7 @@ class AshaOracle(UntriedFallback, EndTrialForms, kt.Oracle):
         self.eta, self.rungs = state.get("eta", self.eta), state.get("rungs", self.rungs)
         # A search saved before the hash left out the budget keys holds its trials' hashes with them.
         self._tried_so_far.update(self._compute_values_hash(t.hyperparameters.values) for t in self.trials.values())
+
+
+class AshaOracle(Managed, Asha):
+    """The ``asha`` controller's oracle: `Managed` around `Asha`."""

@@ -24,6 +24,7 @@ from keras_tuner.src.engine import trial as trial_module
 from keras_tuner.src.tuners.bayesian import BayesianOptimizationOracle
 
 from automl.search.ending import EndTrialForms
+from automl.search.managed import Managed
 from automl.search.untried import UntriedFallback
 
 MAX_POINTS = 80
@@ -34,7 +35,7 @@ LENGTH_SCALES = (1e-2, 1e2)
 LOCAL_STEP = 0.05  # spread of the steps around the best trials, in the [0, 1] embedding
 
 
-class FastBayesianOracle(UntriedFallback, EndTrialForms, BayesianOptimizationOracle):
+class FastBayesian(UntriedFallback, EndTrialForms, BayesianOptimizationOracle):
     """KerasTuner's Bayesian oracle with a bounded fit and a vectorized acquisition search.
 
     Like every controller, it stops only when the space is exhausted (`UntriedFallback`)
@@ -109,3 +110,7 @@ def kept_points(scores: np.ndarray, limit: int) -> np.ndarray:
     best = set(np.argsort(scores, kind="stable")[: limit // 2].tolist())
     recent = [i for i in range(n - 1, -1, -1) if i not in best][: limit - len(best)]
     return np.array(sorted(best | set(recent)))
+
+
+class FastBayesianOracle(Managed, FastBayesian):
+    """The ``bayesian`` controller's oracle: `Managed` around `FastBayesian`."""

@@ -25,8 +25,9 @@ from automl.errors import AutoMLError, SearchError, TrackingError, first_line
 from automl.faults import checkpoint
 from automl.search.derived import measure
 from automl.search.graph_memory import released_graphs
-from automl.search.journal import ENDED, has_state, load_record, make_durable, save_record
+from automl.search.journal import ENDED, has_state, load_record, save_record
 from automl.search.limits import stop_at
+from automl.search.managed import Managed
 from automl.search.progress import Progress
 from automl.spec.schema import Train
 from automl.tracking import Tracker, TrialRecord
@@ -75,13 +76,18 @@ class SearchController(kt.Tuner):
         project_name: The experiment name.
         overwrite: Start over instead of resuming.
         seed: Base seed of weight initialization and shuffling.
+        derived: Objectives measured on each trained model (parameter_count, latency_ms).
+
+    Training stops at an epoch boundary past the oracle's deadline (``--time-budget``).
     """
 
     def __init__(self, oracle: kt.Oracle, *, data: DataBundle, train: Train, tracker: Tracker,
                  progress: Progress, directory: str, project_name: str, overwrite: bool,
-                 seed: int) -> None:
-        # Durable before KerasTuner reloads the oracle: the reload must reconcile its files.
-        super().__init__(oracle=make_durable(oracle), hypermodel=None, directory=directory,
+                 seed: int, derived: tuple[str, ...] | list[str] = ()) -> None:
+        if not isinstance(oracle, Managed):  # Durable before KerasTuner reloads it: the reload reconciles files
+            raise TypeError(f"SearchController: expected an oracle built on automl.search.managed.Managed, "
+                            f"received {type(oracle).__name__}")
+        super().__init__(oracle=oracle, hypermodel=None, directory=directory,
                          project_name=project_name, overwrite=overwrite)
         if not overwrite and not os.path.exists(self._get_tuner_fname()) and has_state(self.project_dir):
             # KerasTuner reloads only when its tuner file exists, which is first saved when a
@@ -92,8 +98,8 @@ class SearchController(kt.Tuner):
         self.seed = seed
         self.objective_pair = (oracle.objective.name, oracle.objective.direction)
         self.reasons: dict[str, str] = {}
-        self.deadline: float | None = None  # set with --time-budget: training stops at an epoch boundary
-        self.derived: list[str] = []  # objectives measured on each trained model (parameter_count, latency_ms)
+        self.deadline: float | None = oracle.deadline  # with --time-budget: training stops at an epoch boundary
+        self.derived: list[str] = list(derived)  # objectives measured on each trained model
         self.results: dict[str, tuple[FitResult, int, str, dict[str, float]]] = {}
         self.histories: dict[str, dict[str, list[tuple[int, float]]]] = {}  # each trial's epochs, failed ones too
 

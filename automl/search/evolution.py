@@ -20,10 +20,11 @@ import keras_tuner as kt
 from keras_tuner.src.engine import hyperparameters as hp_module
 
 from automl.search.ending import EndTrialForms
+from automl.search.managed import Managed
 from automl.search.untried import UntriedFallback
 
 
-class EvolutionOracle(UntriedFallback, EndTrialForms, kt.Oracle):
+class Evolution(UntriedFallback, EndTrialForms, kt.Oracle):
     """Aging evolution over a KerasTuner search space.
 
     Args:
@@ -130,3 +131,7 @@ def _other_value(p: Any, current: Any, rng: random.Random) -> Any:
         if value != current:
             return value
     return value
+
+
+class EvolutionOracle(Managed, Evolution):
+    """The ``evolution`` controller's oracle: `Managed` around `Evolution`."""

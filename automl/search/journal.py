@@ -110,13 +110,6 @@ def reconcile(oracle: kt.Oracle) -> None:
         oracle.trials[trial_id].metrics = MetricsTracker()
 
 
-def make_durable(oracle: kt.Oracle) -> kt.Oracle:
-    """Puts `Durable` in front of ``oracle``'s class (before the oracle is given a folder and reloaded)."""
-    if not isinstance(oracle, Durable):
-        oracle.__class__ = type(f"Durable{type(oracle).__name__}", (Durable, type(oracle)), {})
-    return oracle
-
-
 def save_record(folder: str | os.PathLike, record: TrialRecord) -> None:
     """Writes a trial's record (what the tracker is told of it) into its folder, atomically."""
     atomic.write_json(Path(folder) / RECORD, asdict(record))

@@ -1,6 +1,7 @@
 """Search limits on any controller: a wall-clock budget and a parameter-count cap.
 
-`Limits` goes in front of an oracle's own class (as `InitialPoints` does):
+`Limits` is one of the bases of every controller's oracle (through
+`automl.search.managed.Managed`), its settings given to the constructor:
 after the deadline it proposes nothing, so the search ends with the usual
 export; a proposal whose model is over ``max_params`` is rejected before any
 training and the controller is asked again. Neither counts as a trial.
@@ -26,6 +27,15 @@ class Limits:
     on_reject: Callable[[dict, int], None] = staticmethod(lambda values, size: None)
     rejected: int = 0
 
+    def set_limits(self, budget_seconds: float | None, max_params: int | None,
+                   size_of: Callable[[dict], int] | None = None,
+                   on_reject: Callable[[dict, int], None] | None = None) -> None:
+        """The budget (which starts now) and the size cap; None for either is no limit."""
+        self.deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
+        self.max_params, self.size_of, self.rejected = max_params, size_of, 0
+        if on_reject is not None:
+            self.on_reject = on_reject
+
     def populate_space(self, trial_id: str) -> dict:
         if self.deadline is not None and time.monotonic() >= self.deadline:
             return {"status": kt.engine.trial.TrialStatus.STOPPED, "values": None}
@@ -48,18 +58,6 @@ class Limits:
         values = self._random_values()
         status = kt.engine.trial.TrialStatus.RUNNING if values else kt.engine.trial.TrialStatus.STOPPED
         return {"status": status, "values": values}
-
-
-def apply_limits(oracle: kt.Oracle, budget_seconds: float | None, max_params: int | None,
-                 size_of: Callable[[dict], int], on_reject: Callable[[dict, int], None]) -> kt.Oracle:
-    """Puts `Limits` in front of ``oracle``'s class; the budget starts now."""
-    if budget_seconds is None and max_params is None:
-        return oracle
-    oracle.__class__ = type(f"Limited{type(oracle).__name__}", (Limits, type(oracle)), {})
-    oracle.deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
-    oracle.max_params, oracle.size_of, oracle.on_reject = max_params, size_of, on_reject
-    oracle.rejected = 0
-    return oracle
 
 
 def stop_at(deadline: float | None) -> Any:

@@ -23,6 +23,7 @@ from optuna.distributions import BaseDistribution, CategoricalDistribution, Floa
 from optuna.trial import TrialState
 
 from automl.search.ending import EndTrialForms
+from automl.search.managed import Managed
 from automl.search.untried import UntriedFallback
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -45,7 +46,7 @@ def nsga2_sampler(population_size: int) -> SamplerFactory:
     return lambda seed: optuna.samplers.NSGAIISampler(seed=seed, population_size=population_size)
 
 
-class OptunaOracle(UntriedFallback, EndTrialForms, kt.Oracle):
+class OptunaSearch(UntriedFallback, EndTrialForms, kt.Oracle):
     """A KerasTuner oracle whose proposals come from an Optuna sampler.
 
     Args:
@@ -198,3 +199,7 @@ def suggest(asked: optuna.Trial, p: Any) -> Any:
     if p.sampling == "log" and p.step:
         value = p.prob_to_value(p.value_to_prob(value))
     return int(value) if isinstance(p, hp_module.Int) else value
+
+
+class OptunaOracle(Managed, OptunaSearch):
+    """The ``tpe`` and ``nsga2`` controller's oracle: `Managed` around `OptunaSearch`."""

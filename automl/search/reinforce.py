@@ -24,12 +24,13 @@ import keras_tuner as kt
 from keras_tuner.src.engine import hyperparameters as hp_module
 
 from automl.search.ending import EndTrialForms
+from automl.search.managed import Managed
 from automl.search.untried import UntriedFallback, grid_size, grid_value
 
 BINS = 8  # options of an integer or float range with more values than this
 
 
-class ReinforceOracle(UntriedFallback, EndTrialForms, kt.Oracle):
+class Reinforce(UntriedFallback, EndTrialForms, kt.Oracle):
     """REINFORCE over the space's decisions with a moving-average baseline.
 
     Args:
@@ -177,3 +178,7 @@ def softmax(logits: list[float]) -> list[float]:
     exps = [math.exp(v - top) for v in logits]
     total = sum(exps)
     return [e / total for e in exps]
+
+
+class ReinforceOracle(Managed, Reinforce):
+    """The ``rl`` controller's oracle: `Managed` around `Reinforce`."""

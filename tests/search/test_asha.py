@@ -64,17 +64,6 @@ def test_promotions_climb_to_the_top_rung_and_never_past_it(tmp_path):
     assert rungs.count(0) > rungs.count(1) > rungs.count(2)
 
 
-def test_a_resumed_search_promotes_as_the_uninterrupted_one_would(tmp_path):
-    scores = [0.3, 0.8, 0.4, 0.9, 0.5, 0.6, 0.2, 0.7]
-    straight = oracle(tmp_path / "a")
-    expected = [step(straight, s) for s in scores]
-    first = oracle(tmp_path / "b")
-    got = [step(first, s) for s in scores[:4]]
-    resumed = oracle(tmp_path / "b")
-    got += [step(resumed, s) for s in scores[4:]]
-    assert got == expected
-
-
 def test_each_configuration_starts_once_and_promotions_still_continue_it(tmp_path):
     hp = kt.HyperParameters()
     hp.Choice("units", [16, 32, 64])

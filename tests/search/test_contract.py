@@ -1,7 +1,7 @@
 """Checks every registered controller passes, whatever its algorithm (no network is trained).
 
 In the manner of Optuna's shared sampler tests and scikit-learn's
-``parametrize_with_checks``: each check runs once per name in `ORACLES`, so a
+``parametrize_with_checks``: each check runs once per entry of the controllers catalog, so a
 controller registered later gets every check for free. The oracles are built
 through `make_oracle`, as a search builds them, and driven as KerasTuner's
 Tuner drives them (create_trial, update_trial with made-up metrics,
@@ -29,13 +29,17 @@ import keras_tuner as kt
 import pytest
 from keras_tuner.src.engine import hyperparameters as hp_module
 
-from automl.search.oracles import ORACLES, OracleSettings, make_oracle
+from automl.plugins.controllers import CONTROLLERS as CATALOG
+from automl.search.oracles import OracleSettings, make_oracle
 
-CONTROLLERS = sorted(ORACLES)
+CONTROLLERS = CATALOG.names()
 METRIC = "score"
 
 # (check, controller) -> why the check does not apply to it.
-EXCLUDED: dict[tuple[str, str], str] = {}
+EXCLUDED: dict[tuple[str, str], str] = {
+    ("g", "tpe"): "a proposal that repeats a trial is told to the study as failed, and a resumed study is rebuilt "
+                  "from the trials alone, so TPE's grouped search space differs once the sampler has repeated itself",
+}
 
 # Controllers given the grid-check space without its float range that has no step, and why.
 STEPPED_ONLY = {"grid": "it enumerates every combination, so make_oracle refuses a float range without a step"}
@@ -147,13 +151,13 @@ def grid_space(name: str) -> kt.HyperParameters:
 # --- driving an oracle --------------------------------------------------------------
 
 
-def make(name: str, hp: kt.HyperParameters, tmp_path, max_trials: int, seed: int = 0) -> kt.Oracle:
+def make(name: str, hp: kt.HyperParameters, tmp_path, max_trials: int, seed: int = 0,
+         direction: str = "max", initial_points: tuple[dict, ...] = ()) -> kt.Oracle:
     """The controller as a search builds it; failures never stop it (the checks fail trials on purpose)."""
-    settings = OracleSettings(kt.Objective(METRIC, "max"), max_trials, seed, max_consecutive_failures=10_000,
-                              max_epochs=3)
+    settings = OracleSettings(kt.Objective(METRIC, direction), max_trials, seed, max_consecutive_failures=10_000,
+                              max_epochs=3, initial_points=initial_points)
     oracle = make_oracle(name, hp, settings)
     oracle._set_project_dir(str(tmp_path), name)
-    oracle.verbose = 0
     return oracle
 
 
@@ -176,8 +180,9 @@ Proposal = tuple[str, dict]  # trial id, values
 
 
 def drive(oracle: kt.Oracle, fail: Callable[[dict], bool] = lambda v: False,
-          limit: int = 500) -> tuple[list[Proposal], str]:
-    """Runs trials one at a time until the oracle stops proposing; returns the proposals and the last status."""
+          limit: int = 500, stop_at_limit: bool = False) -> tuple[list[Proposal], str]:
+    """Runs trials one at a time until the oracle stops proposing (or, with ``stop_at_limit``, after
+    ``limit`` trials: a process killed there); returns the proposals and the last status."""
     proposals: list[Proposal] = []
     for _ in range(limit):
         trial = oracle.create_trial("tuner0")
@@ -191,6 +196,9 @@ def drive(oracle: kt.Oracle, fail: Callable[[dict], bool] = lambda v: False,
             oracle.update_trial(trial.trial_id, {METRIC: score(values)})
             trial.status = "COMPLETED"
         oracle.end_trial(trial)
+        oracle.save()  # as the Tuner does once a trial has ended
+    if stop_at_limit:
+        return proposals, "RUNNING"
     raise AssertionError(f"no STOPPED after {limit} trials")
 
 
@@ -407,3 +415,216 @@ def test_e_end_trial_takes_both_of_keras_tuners_call_forms(name, tmp_path):
         if status == "COMPLETED":
             assert trial.score == pytest.approx(score(values))
     assert oracle.create_trial("tuner0").status == "RUNNING"
+
+
+# --- seeds, resumes, limits, failures, directions, workers ----------------------------------
+
+
+def reopen(name: str, hp: kt.HyperParameters, tmp_path, max_trials: int, seed: int = 0, **more) -> kt.Oracle:
+    """The controller of a new process on the same folder: built again, then reloaded from the saved state."""
+    oracle = make(name, hp, tmp_path, max_trials, seed, **more)
+    oracle.reload()
+    return oracle
+
+
+@pytest.mark.parametrize("name", CONTROLLERS)
+def test_f_the_same_seed_gives_the_same_proposals(name, tmp_path):
+    """(f) Scored by a fixed rule, two runs with one seed propose the same; another seed proposes otherwise,
+    unless the catalog says why the seed changes nothing for this controller."""
+    applies("f", name)
+    runs = {folder: drive(make(name, medium_space(), tmp_path / folder, max_trials=12, seed=seed))[0]
+            for folder, seed in [("a", 0), ("b", 0), ("c", 8)]}
+    values = {folder: [v for _, v in proposals] for folder, proposals in runs.items()}
+    assert values["a"] == values["b"], f"{name}: the same seed gave other proposals"
+    unseeded = CATALOG.get(name).unseeded
+    if unseeded:
+        assert len(unseeded.split()) >= 3, f"{name}: the catalog's unseeded reason is not a reason: {unseeded!r}"
+        assert values["a"] == values["c"], f"{name} is said to ignore the seed ({unseeded}), yet it changed"
+    else:
+        assert values["a"] != values["c"], f"{name}: another seed gave the same proposals (say why in unseeded)"
+
+
+@pytest.mark.parametrize("name", CONTROLLERS)
+def test_g_a_resumed_controller_proposes_what_an_uninterrupted_one_would(name, tmp_path):
+    """(g) Killed after 5 of 12 trials (a new process reloads the saved state): the same 12 proposals."""
+    applies("g", name)
+    straight, _ = drive(make(name, medium_space(), tmp_path / "a", max_trials=12))
+    first, _ = drive(make(name, medium_space(), tmp_path / "b", max_trials=12), limit=5, stop_at_limit=True)
+    rest, status = drive(reopen(name, medium_space(), tmp_path / "b", max_trials=12))
+    assert status == "STOPPED"
+    assert first + rest == straight, f"{name}: the resumed search proposed otherwise"
+
+
+@pytest.mark.parametrize("name", CONTROLLERS)
+def test_h_it_stops_at_max_trials(name, tmp_path):
+    """(h) Five trials allowed in a space of 42: five proposals, then STOPPED, also when asked again."""
+    applies("h", name)
+    oracle = make(name, medium_space(), tmp_path, max_trials=5)
+    proposals, status = drive(oracle)
+    assert len(proposals) == 5 and status == "STOPPED"
+    assert oracle.create_trial("tuner1").status == "STOPPED"
+
+
+@pytest.mark.parametrize("name", CONTROLLERS)
+def test_i_it_goes_on_after_failed_trials(name, tmp_path):
+    """(i) The first six trials fail (no metric reported): the controller goes on to max_trials."""
+    applies("i", name)
+    seen: list[dict] = []
+
+    def first_six(values: dict) -> bool:
+        seen.append(values)
+        return len(seen) <= 6
+
+    oracle = make(name, medium_space(), tmp_path, max_trials=15)
+    proposals, status = drive(oracle, fail=first_six)
+    assert len(proposals) == 15 and status == "STOPPED", f"{name} stopped after {len(proposals)} trials"
+    statuses = [oracle.trials[trial_id].status for trial_id, _ in proposals]
+    assert statuses == ["FAILED"] * 6 + ["COMPLETED"] * 9
+
+
+@pytest.mark.parametrize("direction", ["min", "max"])
+@pytest.mark.parametrize("name", CONTROLLERS)
+def test_j_min_and_max_objectives(name, direction, tmp_path):
+    """(j) Either direction: the search runs to max_trials and its best trial is the lowest or the highest."""
+    applies("j", name)
+    oracle = make(name, medium_space(), tmp_path, max_trials=12, direction=direction)
+    proposals, status = drive(oracle)
+    assert len(proposals) == 12 and status == "STOPPED"
+    scores = [t.score for t in oracle.trials.values() if t.status == "COMPLETED"]
+    best = oracle.get_best_trials(1)[0].score
+    assert best == (min(scores) if direction == "min" else max(scores)), f"{name} {direction}: best {best}"
+
+
+@pytest.mark.parametrize("name", CONTROLLERS)
+def test_k_two_trials_run_at_once(name, tmp_path):
+    """(k) Two workers each ask before either reports, and report out of order (the later first).
+
+    Both get a trial at once (two ids, two configurations); to the end, every
+    trial is ended once, no configuration starts twice, and the search ends at max_trials.
+    """
+    applies("k", name)
+    hp = grid_space(name)
+    oracle = make(name, hp, tmp_path, max_trials=12)
+    a, b = oracle.create_trial("worker-a"), oracle.create_trial("worker-b")
+    assert a.status == b.status == "RUNNING", f"{name}: {a.status}, {b.status} with one trial running"
+    assert a.trial_id != b.trial_id and key(a.hyperparameters.values) != key(b.hyperparameters.values)
+    running = {"worker-a": a, "worker-b": b}
+    proposals: list[Proposal] = [(t.trial_id, dict(t.hyperparameters.values)) for t in (a, b)]
+    for _ in range(100):
+        if not running:
+            break
+        worker, trial = list(running.items())[-1]  # the later one reports first
+        del running[worker]
+        oracle.update_trial(trial.trial_id, {METRIC: score(trial.hyperparameters.values)})
+        trial.status = "COMPLETED"
+        oracle.end_trial(trial)
+        for asking in (worker, *(w for w in ("worker-a", "worker-b") if w not in running and w != worker)):
+            if asking in running:
+                continue
+            new = oracle.create_trial(asking)
+            if new.status == "RUNNING":
+                running[asking] = new
+                proposals.append((new.trial_id, dict(new.hyperparameters.values)))
+    assert not running and not oracle.ongoing_trials
+    assert len(oracle.trials) == 12 and sorted(oracle.end_order) == sorted(oracle.trials)
+    assert all(t.status == "COMPLETED" for t in oracle.trials.values())
+    assert not repeats(new_configurations(proposals)), f"{name} started a configuration twice"
+    assert_on_grid(name, hp, proposals)
+    assert oracle.create_trial("worker-a").status == "STOPPED"
+
+
+@pytest.mark.parametrize("name", CONTROLLERS)
+def test_l_initial_points_come_first_once_or_are_refused_with_the_reason(name, tmp_path):
+    """(l) A point (completed with defaults, inactive values dropped) is the first proposal, or among the
+    first random draws of a budgeted controller, and is not proposed again after a resume; a controller
+    that refuses initial points says why."""
+    applies("l", name)
+    point = {"family": "cnn", "cnn.filters": 16, "mlp.layers": 3}  # mlp.layers is inactive under cnn
+    plugin = CATALOG.get(name)
+    if plugin.no_initial_points:
+        from automl.errors import SpecError
+
+        with pytest.raises(SpecError, match=f"other than {name}.*{plugin.no_initial_points}"):
+            make(name, medium_space(), tmp_path, max_trials=5, initial_points=(point,))
+        return
+    oracle = make(name, medium_space(), tmp_path, max_trials=5, initial_points=(point,))
+    first = oracle.create_trial("tuner0")
+    values = searched(first.hyperparameters.values)
+    assert values == {"activation": "relu", "norm": False, "family": "cnn", "cnn.filters": 16}
+    oracle.update_trial(first.trial_id, {METRIC: 0.5})
+    first.status = "COMPLETED"
+    oracle.end_trial(first)
+    rest, _ = drive(reopen(name, medium_space(), tmp_path, max_trials=5, initial_points=(point,)))
+    assert key(values) not in {key(v) for _, v in rest if "tuner/trial_id" not in v}
+
+
+def test_the_catalog_states_every_controllers_facts():
+    """Every entry builds lazily, has a summary, and its optional package is (module, extra)."""
+    for plugin in CATALOG:
+        assert plugin.summary and (callable(plugin.build) or ":" in plugin.build), plugin.name
+        assert plugin.extra is None or (len(plugin.extra) == 2 and all(plugin.extra)), plugin.name
+    assert {p.name for p in CATALOG if p.budgeted} == {"hyperband", "asha"}
+
+
+# --- a controller added as one module ----------------------------------------------------------
+
+TOY = '''"""A toy controller: KerasTuner's random draws, as a plug-in would add one."""
+
+from automl.plugins.controllers import ControllerPlugin
+
+
+def build(hp, s):
+    import keras_tuner as kt
+
+    from automl.search.ending import EndTrialForms
+    from automl.search.managed import Managed
+    from automl.search.oracles import common
+    from automl.search.untried import UntriedFallback
+
+    class ToySearch(UntriedFallback, EndTrialForms, kt.Oracle):
+        def populate_space(self, trial_id):
+            values = self._random_values()
+            return {"status": "RUNNING" if values else "STOPPED", "values": values}
+
+    class ToyOracle(Managed, ToySearch):  # Managed first: it wraps the algorithm
+        pass
+
+    return ToyOracle(max_trials=s.max_trials, **common(hp, s))
+
+
+PLUGIN = ControllerPlugin("toy", "random draws, for the test of the catalog", build)
+'''
+
+
+def checks_by_name() -> list[Callable]:
+    """The contract checks that take a controller's name."""
+    import inspect
+
+    return [fn for n, fn in sorted(globals().items())
+            if n.startswith("test_") and callable(fn) and "name" in inspect.signature(fn).parameters]
+
+
+def test_a_controller_module_dropped_into_the_package_gets_every_check(tmp_path, monkeypatch):
+    """One new module in the controllers package: the catalog, the CLI's extras check and every check see it."""
+    import automl.plugins.controllers as package
+
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "toy.py").write_text(TOY)
+    monkeypatch.setattr(package, "__path__", [*package.__path__, str(folder)])
+    monkeypatch.setattr(CATALOG, "_entries", None)
+    monkeypatch.delitem(__import__("sys").modules, "automl.plugins.controllers.toy", raising=False)
+    assert "toy" in CATALOG.names()
+    from automl.extras import require_controller
+
+    require_controller("toy")
+    ran = 0
+    for check in checks_by_name():
+        params = __import__("inspect").signature(check).parameters
+        extra = {"space": "conditional"} if "space" in params else {}
+        for direction in (["min", "max"] if "direction" in params else [None]):
+            run = tmp_path / f"{check.__name__}-{direction}"
+            run.mkdir()
+            check(name="toy", tmp_path=run, **extra, **({"direction": direction} if direction else {}))
+            ran += 1
+    assert ran >= 12

@@ -106,22 +106,6 @@ def test_the_oldest_member_retires(tmp_path):
     assert [t.trial_id for t in o.population()] == ids[1:]  # the best, but oldest, is gone
 
 
-def test_a_resumed_oracle_proposes_what_the_uninterrupted_one_would(tmp_path):
-    straight = oracle(tmp_path / "a")
-    for s in (0.5, 0.6, 0.7, 0.8, 0.1):
-        finish(straight, s)
-    expected = straight.create_trial("tuner0").hyperparameters.values
-
-    first = oracle(tmp_path / "b")
-    for s in (0.5, 0.6, 0.7):
-        finish(first, s)
-    resumed = oracle(tmp_path / "b")  # a new process: reloaded from the saved state
-    assert resumed.population_size == 4 and len(resumed.trials) == 3
-    for s in (0.8, 0.1):
-        finish(resumed, s)
-    assert resumed.create_trial("tuner0").hyperparameters.values == expected
-
-
 def test_a_short_real_search_with_the_evolution_controller(short_search):
     result, log = short_search(controller="evolution", max_trials=5, epochs=2)
     assert result.completed == 5 and result.test_metrics["test_accuracy"] > 0.5

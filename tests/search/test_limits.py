@@ -6,23 +6,24 @@ import time
 
 import keras_tuner as kt
 
-from automl.search.limits import apply_limits
+from automl.search.oracles import RandomOracle
 
 
-def oracle(tmp_path, name="limited") -> kt.Oracle:
+def oracle(tmp_path, name="limited", **limits) -> kt.Oracle:
+    """A random controller with its limits (`Managed`'s constructor arguments)."""
     hp = kt.HyperParameters()
     hp.Choice("units", [8, 16, 32, 64, 128])
     hp.Float("learning_rate", 1e-4, 1e-1, sampling="log")
-    o = kt.oracles.RandomSearchOracle(objective=kt.Objective("val_accuracy", "max"), max_trials=20,
-                                      hyperparameters=hp, seed=3)
+    o = RandomOracle(objective=kt.Objective("val_accuracy", "max"), max_trials=20, hyperparameters=hp, seed=3,
+                     **limits)
     o._set_project_dir(str(tmp_path), name)
     return o
 
 
 def test_candidates_over_max_params_are_rejected_counted_and_never_proposed_again(tmp_path):
     rejected = []
-    o = apply_limits(oracle(tmp_path), None, 1000, size_of=lambda values: values["units"] * 20,
-                     on_reject=lambda values, size: rejected.append((values["units"], size)))
+    o = oracle(tmp_path, max_params=1000, size_of=lambda values: values["units"] * 20,
+               on_reject=lambda values, size: rejected.append((values["units"], size)))
     proposed = []
     for _ in range(8):
         trial = o.create_trial("tuner0")
@@ -38,16 +39,16 @@ def test_candidates_over_max_params_are_rejected_counted_and_never_proposed_agai
 
 
 def test_after_the_deadline_nothing_more_is_proposed(tmp_path):
-    o = apply_limits(oracle(tmp_path), 0.2, None, size_of=lambda v: 0, on_reject=lambda v, s: None)
+    o = oracle(tmp_path, budget_seconds=0.2)
     assert o.create_trial("tuner0").status == "RUNNING"
     time.sleep(0.25)
     assert o.create_trial("tuner1").status == "STOPPED"
 
 
-def test_no_limits_leave_the_oracle_as_it_is(tmp_path):
+def test_without_limits_every_proposal_stands(tmp_path):
     o = oracle(tmp_path)
-    assert apply_limits(o, None, None, size_of=lambda v: 0, on_reject=lambda v, s: None).__class__ is \
-        kt.oracles.RandomSearchOracle
+    assert o.deadline is None and o.max_params is None
+    assert [o.create_trial(f"tuner{i}").status for i in range(3)] == ["RUNNING"] * 3 and o.rejected == 0
 
 
 def test_a_real_search_within_a_budget_and_a_size_cap(tmp_path, short_search):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras_tuner as kt
 
 from automl.search.reinforce import ReinforceOracle, options_of, softmax
-from tests.search.test_evolution import is_valid, space
+from tests.search.test_evolution import space
 
 
 def oracle(tmp_path, direction="max", name="rl", seed=1) -> ReinforceOracle:
@@ -59,11 +59,6 @@ def test_options_of_a_stepped_range_are_on_its_grid():
     assert width[1] / width[0] > 1.5  # spread in log, as the range is sampled
 
 
-def test_samples_respect_conditional_scopes(tmp_path):
-    o = oracle(tmp_path)
-    assert all(is_valid(o.sample()) for _ in range(50))
-
-
 def test_a_rewarded_choice_gains_probability_and_a_punished_one_loses_it(tmp_path):
     o = oracle(tmp_path)
     for _ in range(20):
@@ -86,18 +81,6 @@ def test_lower_is_better_objectives_are_learned_the_right_way_round(tmp_path):
     o = oracle(tmp_path, direction="min")
     proposals = run(o, lambda v: 0.2 if v["family"] == "mlp" else 2.0, trials=40)
     assert [v["family"] for v in proposals[-15:]].count("mlp") >= 12
-
-
-def test_a_resumed_policy_proposes_what_the_uninterrupted_one_would(tmp_path):
-    score = lambda v: 0.9 if v["family"] == "cnn" else 0.3  # noqa: E731
-    straight = oracle(tmp_path / "a")
-    expected = run(straight, score, trials=12)
-    first = oracle(tmp_path / "b")
-    got = run(first, score, trials=7)
-    resumed = oracle(tmp_path / "b")
-    assert resumed.logits == first.logits and resumed.baseline == first.baseline
-    got += run(resumed, score, trials=5)
-    assert got == expected
 
 
 def test_a_short_real_search_with_the_rl_controller(short_search):
