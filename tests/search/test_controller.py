@@ -8,9 +8,9 @@ import keras
 import keras_tuner as kt
 import pytest
 
-from automl.builders import register
-from automl.builders.base import FAMILIES
 from automl.errors import SearchError, TrackingError
+from automl.plugins.families import FAMILIES, FamilyPlugin
+from automl.plugins.families.mlp import MlpModel
 from automl.search import OracleSettings, Progress, SearchController, make_oracle
 from automl.spec.schema import Train
 from automl.tracking import NullTracker, Tracker
@@ -33,13 +33,13 @@ class Recorder(Tracker):
 
 
 @pytest.fixture()
-def broken_family():
-    """A family whose layer cannot be built (a real Keras error), registered for one test."""
-    @register("broken")
+def broken_family(monkeypatch):
+    """A family whose layer cannot be built (a real Keras error), in the families catalog for one test."""
     def body(x, values, spec):
         return keras.layers.Dense(0)(x)  # Keras refuses units=0
-    yield "broken"
-    FAMILIES.pop("broken")
+    broken = FamilyPlugin("broken", "Keras refuses its layer", schema=MlpModel, inputs=("image",), build=body)
+    monkeypatch.setattr(FAMILIES, "_entries", {**dict(zip(FAMILIES.names(), FAMILIES)), "broken": broken})
+    return "broken"
 
 
 def make_hp(family="mlp", lr=(1e-3, 1e-2), optimizer="adam") -> kt.HyperParameters:
