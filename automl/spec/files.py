@@ -9,6 +9,7 @@ from typing import Sequence
 
 from automl.errors import SpecError
 from automl.plugins.sources import SOURCES
+from automl.plugins.families import FAMILIES
 from automl.spec.datapaths import problem as data_path_problem
 from automl.spec.datapaths import reads_path, resolve
 from automl.spec.families import FAMILY_MODELS, FamilyModel, Strict, family_inputs
@@ -23,8 +24,6 @@ from automl.spec.schema import TASK_LOSSES, DatasetCard, SearchSpace
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = {"space": "search_spaces", "card": "datasets"}
 SPACE_SUFFIXES = (".yaml", ".yml")
-# (family, model.kind, the input kinds that kind takes): a kind narrower than its family.
-KIND_INPUTS = (("autoencoder", "conv", ("image",)),)
 MAX_EXTENDS = 5  # spaces in one chain of `extends`, each read whole (10,000 values take ~0.7 s)
 
 
@@ -275,9 +274,12 @@ def _models(doc: Document, spec: SearchSpace) -> dict[str, FamilyModel]:
         # A multi-family space pinned to one family keeps that family's sub-space only.
         fam = families[0]
         return {fam: validate(doc, FAMILY_MODELS[fam], section.get(fam) or {}, ("model", fam))}
-    if "autoencoder" in families:
-        raise SpecError(f"{doc.where(('family',))}: family: expected autoencoder alone (it reconstructs "
-                        f"rather than predicts), received a choice of {', '.join(families)}")
+    tasks = {fam: FAMILIES.get(fam).tasks for fam in families}
+    if not set.intersection(*map(set, tasks.values())):  # no task every family serves: one stands apart
+        apart = min(families, key=lambda fam: len(tasks[fam]))
+        raise SpecError(f"{doc.where(('family',))}: family: expected {apart} alone (it serves "
+                        f"{', '.join(tasks[apart])} only, not what the others serve), "
+                        f"received a choice of {', '.join(families)}")
     for key in section:
         if key not in families:
             raise SpecError(f"{doc.where(('model', key), at_key=True)}: model.{key}: expected a sub-space "
@@ -333,8 +335,10 @@ def load_card(name_or_path: str) -> LoadedCard:
 
 
 def effective_task(space: LoadedSpace, task: str) -> str:
-    """The task a search trains for: autoencoder spaces reconstruct whatever the data's labels."""
-    return "reconstruction" if space.families == ["autoencoder"] else task
+    """The task a search trains for: families that serve one task only (an autoencoder reconstructs) train for it,
+    whatever the data's labels."""
+    served = set.intersection(*(set(FAMILIES.get(fam).tasks) for fam in space.families))
+    return served.pop() if len(served) == 1 and task not in served else task
 
 
 def check_task(space: LoadedSpace, task: str) -> None:
@@ -387,12 +391,13 @@ def check_fits(space: LoadedSpace, input_kind: str) -> None:
         if input_kind not in allowed:
             raise SpecError(f"{space.doc.where(('family',))}: family: expected families for {input_kind} input "
                             f"(family {family!r} takes {', '.join(allowed)}), received {family!r}")
-    for family, kind, needs in KIND_INPUTS:
-        model = space.models.get(family)
-        if model is not None and input_kind not in needs and kind in values_of(getattr(model, "kind")):
-            loc = ("model",) + ((family,) if space.prefixed else ()) + ("kind",)
-            raise SpecError(f"{space.doc.where(loc)}: model.kind: expected a kind for {input_kind} input "
-                            f"(the {kind} {family} takes {', '.join(needs)} input), received {kind!r}")
+    for family, model in space.models.items():  # what a family's own values narrow (a conv autoencoder)
+        fits = FAMILIES.get(family).fits
+        problem = fits(model, input_kind) if fits else None
+        if problem:
+            key, message = problem
+            loc = ("model",) + ((family,) if space.prefixed else ()) + (key,)
+            raise SpecError(f"{space.doc.where(loc)}: model.{key}: {message}")
 
 
 def validate_file(path: str, dataset: str | None = None) -> str:
