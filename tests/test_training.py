@@ -67,3 +67,14 @@ def test_several_batches_per_execution_still_train_on_every_batch(digits):
     assert batches % STEPS_PER_EXECUTION != 0  # a last execution shorter than the others
     fit(model, digits, Train(epochs=2, early_stopping=EarlyStopping(patience=2)), 50, ("val_accuracy", "max"))
     assert int(model.optimizer.iterations.numpy()) == 2 * batches  # one update per batch, none skipped
+
+
+@pytest.mark.parametrize("monitor, objective, watched", [
+    ("val_mae", ("val_loss", "min"), ("val_mae", "min")),
+    ("val_accuracy", ("val_loss", "min"), ("val_accuracy", "max")),
+    ("objective", ("val_mae", "max"), ("val_mae", "max")),  # a direction the space gives wins
+])
+def test_early_stopping_watches_in_the_metrics_direction(monitor, objective, watched):
+    from automl.training import _monitor
+
+    assert _monitor(Train(early_stopping=EarlyStopping(monitor=monitor)), objective) == watched
