@@ -69,28 +69,14 @@ class InputSpec:
 
     @classmethod
     def from_bundle(cls, data: DataBundle) -> "InputSpec":
-        """Computes the statistics on the training split only."""
+        """Computes the statistics on the training split only, as the data's input kind says."""
         outputs = data.num_classes if data.task in ("multiclass", "multilabel") else 1
         if data.task == "regression" and data.y_train.ndim == 2:
             outputs = data.y_train.shape[1]
-        if data.columns is not None:
-            columns = tuple(ColumnSpec.from_values(n, data.x_train[n]) for n in data.columns)
-            return cls((sum(c.width for c in columns),), "tabular", data.task, outputs, n_train=len(data.y_train),
-                       columns=columns)
-        if data.input_kind == "audio":
-            from automl.builders.audio import statistics
+        from automl.plugins.inputs import INPUT_KINDS
 
-            rate, bins = data.extras["sampling_rate"], data.extras["num_mel_bins"]
-            mean, variance, image = statistics(data.x_train, rate, bins)
-            return cls(data.input_shape, "audio", data.task, outputs, mean, variance, len(data.y_train),
-                       sampling_rate=rate, num_mel_bins=bins, image_shape=tuple(image))
-        if data.input_kind == "text":
-            return cls(data.input_shape, "text", data.task, outputs, n_train=len(data.x_train),
-                       texts=data.x_train)
-        x = data.x_train.reshape(-1, data.x_train.shape[-1]).astype("float64")
-        variance = np.maximum(x.var(axis=0), 1e-12)
-        return cls(data.input_shape, data.input_kind, data.task, outputs, x.mean(axis=0).astype("float32"),
-                   variance.astype("float32"), len(data.x_train))
+        # A table with named (maybe categorical) columns is tabular whatever else it says.
+        return INPUT_KINDS.get("tabular" if data.columns is not None else data.input_kind).spec(data, outputs)
 
 
 def layer_value(v: dict, key: str, i: int, default: Any = None) -> Any:

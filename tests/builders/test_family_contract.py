@@ -3,13 +3,14 @@
 Every family, on every input kind it declares (with the first task it serves): builds,
 trains a step to a finite loss, exports a SavedModel whose input is named as the input
 kind says, and the reloaded SavedModel gives what the model in memory gives. Every
-other task a family serves: builds and compiles with that task's head, output shape and
-loss (on the family's first input kind; a training step per task is the tasks' own
-suite's, on mlp, since the head and loss do not depend on the family, and tracing one
-more train step per family and task would double this suite's time). Catalog-level: each entry's schema, input kinds and tasks are known names, its
-module imports without TensorFlow, and it ships a search space. A new family or input
-kind joins these cases by being in its catalog; tests/builders/test_toy_family.py shows
-it with a family written for the test.
+other task a family serves: builds and compiles with that task's head, output shape
+and loss, on the family's first input kind (no training step: the head and loss do not
+depend on the family, test_families.py trains every loss of every task on mlp, and a
+traced train step per family and task would double this suite's time). Catalog-level:
+each entry's schema, input kinds and tasks are known names, its module imports without
+TensorFlow, and it ships a search space; every input kind has an automatic space. A
+new family or input kind joins these cases by being in its catalog;
+tests/builders/test_toy_family.py shows it with a family written for the test.
 """
 
 from __future__ import annotations
@@ -144,3 +145,18 @@ def test_a_family_refuses_a_task_it_does_not_serve():
     with pytest.raises(ValueError, match=r"family: expected a family for a reconstruction task \(autoencoder\), "
                                          r"received family 'mlp'"):
         build_model(values_for("mlp"), make_spec("tabular", "reconstruction"))
+
+
+@pytest.mark.parametrize("kind", INPUT_KINDS.names())
+def test_every_input_kind_computes_its_spec_from_the_training_split(kind):
+    from automl.builders import InputSpec
+    from automl.data.bundle import DataBundle
+
+    like = make_spec(kind)
+    x, y = make_batch(like, n=24)
+    extras = {"sampling_rate": like.sampling_rate, "num_mel_bins": like.num_mel_bins}  # what an audio source adds
+    data = DataBundle("t", "multiclass", kind, x, y, x[:4], y[:4], x[:4], y[:4], class_names=["a", "b", "c"],
+                      extras=extras)
+    spec = InputSpec.from_bundle(data)
+    assert (spec.kind, spec.shape, spec.num_outputs, spec.n_train) == (kind, like.shape, 3, 24)
+    assert spec.for_body().shape == like.for_body().shape

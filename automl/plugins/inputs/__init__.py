@@ -4,8 +4,9 @@ An input kind is one module here defining ``PLUGIN = InputKindPlugin(...)``: the
 name dataset cards give in ``input:``, the name of the model's input (what a
 SavedModel's ``serving_default`` signature and ``automl predict`` call it), and
 the function that makes the model's `keras.Input` and its preprocessing from an
-`InputSpec` (Keras imported inside it, or named by a ``"module:function"``
-string). Families declare which of these kinds they take.
+`InputSpec`, and the one that computes that `InputSpec` (the training split's
+statistics) from a `DataBundle` (heavy imports inside them, or named by a
+``"module:function"`` string). Families declare which of these kinds they take.
 """
 
 from __future__ import annotations
@@ -25,11 +26,15 @@ class InputKindPlugin(Plugin):
         make: ``make(spec) -> (inputs, x)``: the model's input(s) and the preprocessed
             tensor the family body receives. A function importing Keras inside
             itself, or a ``"module:function"`` string.
+        statistics: ``statistics(data, outputs) -> InputSpec``: what the builders need to
+            know of a `DataBundle` of this kind, from its training split only
+            (default: per-channel mean and variance of an array).
         order: Where the kind sits in listings.
     """
 
     input_name: str = ""
     make: Callable[[Any], tuple] | str = ""
+    statistics: Callable[[Any, int], Any] | str = "automl.plugins.inputs:array_statistics"
     order: int = 100
 
     def inputs(self, spec: Any) -> tuple:
@@ -37,8 +42,25 @@ class InputKindPlugin(Plugin):
         make = resolve(self.make) if isinstance(self.make, str) else self.make
         return make(spec)
 
+    def spec(self, data: Any, outputs: int) -> Any:
+        """The `InputSpec` of a `DataBundle` of this kind, with ``outputs`` model outputs."""
+        statistics = resolve(self.statistics) if isinstance(self.statistics, str) else self.statistics
+        return statistics(data, outputs)
+
 
 INPUT_KINDS: Catalog[InputKindPlugin] = Catalog("input", "automl.plugins.inputs", InputKindPlugin)
+
+
+def array_statistics(data: Any, outputs: int) -> Any:
+    """Mean and variance per channel (the last axis) of the training examples."""
+    import numpy as np
+
+    from automl.builders.base import InputSpec
+
+    x = data.x_train.reshape(-1, data.x_train.shape[-1]).astype("float64")
+    variance = np.maximum(x.var(axis=0), 1e-12)
+    return InputSpec(data.input_shape, data.input_kind, data.task, outputs, x.mean(axis=0).astype("float32"),
+                     variance.astype("float32"), len(data.x_train))
 
 
 def normalized(spec: Any, name: str) -> tuple:

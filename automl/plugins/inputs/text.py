@@ -14,4 +14,12 @@ def make(spec: Any) -> tuple:
     return inputs, inputs
 
 
-PLUGIN = InputKindPlugin(name="text", summary="One string per example", input_name="text", make=make, order=40)
+def statistics(data: Any, outputs: int) -> Any:
+    """The training strings themselves (families build their vocabulary from them)."""
+    from automl.builders.base import InputSpec
+
+    return InputSpec(data.input_shape, "text", data.task, outputs, n_train=len(data.x_train), texts=data.x_train)
+
+
+PLUGIN = InputKindPlugin(name="text", summary="One string per example", input_name="text", make=make,
+                         statistics=statistics, order=40)
