@@ -4,14 +4,12 @@ contract suite, with no other file touched."""
 
 from __future__ import annotations
 
-import importlib
-import sys
-
 import pytest
 
 from automl.errors import SpecError
 from automl.plugins.families import FAMILIES
 from tests.builders import test_family_contract as contract
+from tests.toy_plugins import install
 
 # The whole of a new family: its `model:` schema, its builder (Keras imported inside), its entry.
 TOY = '''
@@ -54,17 +52,9 @@ train:
 @pytest.fixture()
 def toy(tmp_path, monkeypatch):
     """The toy module dropped into the families package (a second folder on its path), the catalog re-listed."""
-    import automl.plugins.families as package
-
-    plugins = tmp_path / "plugins"
-    plugins.mkdir()
-    (plugins / "toy.py").write_text(TOY)
+    install(monkeypatch, tmp_path / "plugins", FAMILIES, "toy", TOY)
     (tmp_path / "toy.yaml").write_text(SPACE)
-    importlib.invalidate_caches()
-    monkeypatch.setattr(package, "__path__", [*package.__path__, str(plugins)])
-    monkeypatch.setattr(FAMILIES, "_entries", None)
-    yield tmp_path
-    sys.modules.pop("automl.plugins.families.toy", None)
+    return tmp_path
 
 
 def test_the_catalog_and_the_schema_pick_up_a_new_module(toy):
