@@ -5,7 +5,9 @@ walked in order and only the active decisions are suggested. KerasTuner stays
 the one record of the search. The Optuna study lives in memory and is rebuilt
 from KerasTuner's trials when a search resumes; the few facts Optuna keeps on
 its trials beyond params and values (NSGA-II's generation) are saved in the
-oracle state. The sampler is seeded afresh for each proposal from the seed and
+oracle state, and so is the order of the study's trials with the proposals it
+was told had failed (repeats, rejected candidates), so the rebuilt study is
+the one an uninterrupted search would hold. The sampler is seeded afresh for each proposal from the seed and
 the number of proposals so far, so a resumed search proposes what an
 uninterrupted one would have.
 """
@@ -63,6 +65,10 @@ class OptunaSearch(UntriedFallback, EndTrialForms, kt.Oracle):
         self._study: optuna.Study | None = None
         self._asked: dict[str, tuple[int, dict]] = {}  # KerasTuner trial id -> (Optuna trial number, its values)
         self._attrs: dict[str, dict] = {}  # KerasTuner trial id -> Optuna's system attrs of its trial
+        # The study's trials in order: {"trial": KerasTuner trial id, "params": Optuna's own when it was asked}
+        # or {"failed": Optuna's params of a proposal told as failed} (asked params, before `suggest` snaps them).
+        self._log: list[dict] = []
+        self._saved_log: list[dict] | None = None
 
     # --- proposing ------------------------------------------------------------
 
@@ -78,8 +84,10 @@ class OptunaSearch(UntriedFallback, EndTrialForms, kt.Oracle):
             values = self._suggest(asked)
             if not self._duplicate(values):
                 self._asked[trial_id] = (asked.number, values)
+                self._note(asked.number, {"trial": trial_id, "params": dict(asked.params)})
                 return {"status": kt.engine.trial.TrialStatus.RUNNING, "values": values}
             study.tell(asked, state=TrialState.FAIL)
+            self._note(asked.number, {"failed": dict(asked.params)})
         values = self._random_values()  # the sampler only repeats itself: explore
         if values is None:
             return {"status": kt.engine.trial.TrialStatus.STOPPED, "values": None}
@@ -94,9 +102,10 @@ class OptunaSearch(UntriedFallback, EndTrialForms, kt.Oracle):
         return hps.values
 
     def _drop_pending(self, trial_id: str) -> None:
-        number, _ = self._asked.pop(trial_id, (None, None))
+        number, proposed = self._asked.pop(trial_id, (None, None))
         if number is not None:
             self.study().tell(number, state=TrialState.FAIL, skip_if_finished=True)
+            self._note(number, {"failed": self._log[number].get("params", proposed)})
 
     # --- learning ---------------------------------------------------------------
 
@@ -110,10 +119,12 @@ class OptunaSearch(UntriedFallback, EndTrialForms, kt.Oracle):
         if number is not None and proposed != trial.hyperparameters.values:
             # Another proposal took this trial's place (a --max-params fallback to a random draw).
             study.tell(number, state=TrialState.FAIL, skip_if_finished=True)
+            self._note(number, {"failed": self._log[number].get("params", proposed)})
             number = None
         if number is None:  # an initial point, a random fallback or a resumed trial: not asked of Optuna
             study.add_trial(self._frozen(trial, values))
             number = len(study.trials) - 1
+            self._note(number, {"trial": trial.trial_id})
         elif values is None:
             study.tell(number, state=TrialState.FAIL)
         else:
@@ -134,13 +145,20 @@ class OptunaSearch(UntriedFallback, EndTrialForms, kt.Oracle):
 
     def _frozen(self, trial: kt.engine.trial.Trial, values: list[float] | None) -> optuna.trial.FrozenTrial:
         """A KerasTuner trial as an Optuna trial, to add to the study."""
+        return self._as_trial(trial.hyperparameters.values, values, self._attrs.get(trial.trial_id, {}))
+
+    def _as_trial(self, params: dict, values: list[float] | None, attrs: dict) -> optuna.trial.FrozenTrial:
         active = {p.name: p for p in self.hyperparameters.space
-                  if p.name in trial.hyperparameters.values and not isinstance(p, hp_module.Fixed)}
+                  if p.name in params and not isinstance(p, hp_module.Fixed)}
         return optuna.trial.create_trial(
             state=TrialState.COMPLETE if values is not None else TrialState.FAIL, values=values,
-            params={name: trial.hyperparameters.values[name] for name in active},
-            distributions={name: distribution(p) for name, p in active.items()},
-            system_attrs=self._attrs.get(trial.trial_id, {}))
+            params={name: params[name] for name in active},
+            distributions={name: distribution(p) for name, p in active.items()}, system_attrs=attrs)
+
+    def _note(self, number: int, entry: dict) -> None:
+        """Records what the study's trial ``number`` is (see ``_log``)."""
+        self._log.extend({} for _ in range(number + 1 - len(self._log)))
+        self._log[number] = entry
 
     # --- the study and the saved state --------------------------------------------
 
@@ -149,24 +167,34 @@ class OptunaSearch(UntriedFallback, EndTrialForms, kt.Oracle):
         if self._study is None:
             self._study = optuna.create_study(directions=[d + "imize" for _, d in self.objectives],
                                               sampler=self.sampler(self.seed or 0))
-            for trial_id in self.start_order:
-                trial = self.trials.get(trial_id)
-                if trial is not None and trial.status in (kt.engine.trial.TrialStatus.COMPLETED,
-                                                          kt.engine.trial.TrialStatus.FAILED,
-                                                          kt.engine.trial.TrialStatus.INVALID):
-                    self._study.add_trial(self._frozen(trial, self._values(trial)))
+            ended = (kt.engine.trial.TrialStatus.COMPLETED, kt.engine.trial.TrialStatus.FAILED,
+                     kt.engine.trial.TrialStatus.INVALID)
+            # The saved order (with the proposals told as failed), or, from an older state, the trials.
+            log = self._saved_log if self._saved_log is not None else [{"trial": t} for t in self.start_order]
+            self._log, self._saved_log = [], None
+            for entry in log:
+                trial = self.trials.get(entry.get("trial"))
+                if "failed" in entry:
+                    self._study.add_trial(self._as_trial(entry["failed"], None, {}))
+                elif trial is not None and trial.status in ended:  # an interrupted one is told when it reruns
+                    params = entry.get("params", trial.hyperparameters.values)
+                    self._study.add_trial(self._as_trial(params, self._values(trial),
+                                                         self._attrs.get(trial.trial_id, {})))
+                else:
+                    continue
+                self._log.append(entry)
         return self._study
 
     def get_state(self) -> dict:
         """KerasTuner's state plus the objectives and Optuna's per-trial attrs."""
         return {**super().get_state(), "objectives": [list(o) for o in self.objectives],
-                "optuna_attrs": self._attrs}
+                "optuna_attrs": self._attrs, "study_log": self._log}
 
     def set_state(self, state: dict) -> None:
         """Restores KerasTuner's state; the study is rebuilt from it when next needed."""
         super().set_state(state)
         self._attrs = dict(state.get("optuna_attrs", {}))
-        self._study, self._asked = None, {}
+        self._study, self._asked, self._saved_log = None, {}, state.get("study_log")
 
 
 def distribution(p: Any) -> BaseDistribution:

@@ -36,10 +36,7 @@ CONTROLLERS = CATALOG.names()
 METRIC = "score"
 
 # (check, controller) -> why the check does not apply to it.
-EXCLUDED: dict[tuple[str, str], str] = {
-    ("g", "tpe"): "a proposal that repeats a trial is told to the study as failed, and a resumed study is rebuilt "
-                  "from the trials alone, so TPE's grouped search space differs once the sampler has repeated itself",
-}
+EXCLUDED: dict[tuple[str, str], str] = {}
 
 # Controllers given the grid-check space without its float range that has no step, and why.
 STEPPED_ONLY = {"grid": "it enumerates every combination, so make_oracle refuses a float range without a step"}
