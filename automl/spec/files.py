@@ -353,27 +353,26 @@ def check_task(space: LoadedSpace, task: str) -> None:
 
 
 def card_for_path(path: str, target: str | None) -> LoadedCard:
-    """A card made on the fly for ``--data PATH [--target COLUMN]`` (CSV, Parquet, .npz or an image folder).
+    """A card made on the fly for ``--data PATH [--target COLUMN]``: the first source that claims the path
+    (``SourcePlugin.guess``: CSV, Parquet, .npz, an image or a sound folder) reads it.
 
     Raises:
         SpecError: The path is missing, of an unknown kind, or a table without ``--target``.
     """
     given = Path(path).expanduser().resolve()
-    if given.is_dir():
-        audio = any(given.glob("*/*.wav"))
-        source, options = ("audio_dir" if audio else "image_dir"), {"path": str(given)}
-    elif given.suffix.lower() in (".csv", ".parquet"):
+    plugin = next((p for p in SOURCES if p.guess and p.guess(given)), None)
+    if plugin is None and not given.exists():
+        raise SpecError(f"--data: expected an existing file or folder, received {path!r}")
+    if plugin is None:
+        kinds = ", ".join(dict.fromkeys(p.noun for p in SOURCES if p.guess))
+        raise SpecError(f"--data: expected one of: {kinds}, received {path!r}")
+    options = {"path": str(given)}
+    if "target" in plugin.options.model_fields:
         if not target:
             raise SpecError(f"--target: expected the column to predict in {path}, received nothing")
-        source, options = given.suffix.lower()[1:], {"path": str(given), "target": target}
-    elif given.suffix.lower() == ".npz":
-        source, options = "npz", {"path": str(given)}
-    elif not given.exists():
-        raise SpecError(f"--data: expected an existing file or folder, received {path!r}")
-    else:
-        raise SpecError(f"--data: expected a .csv, .parquet or .npz file or an image folder, received {path!r}")
-    card = DatasetCard(name=tidy(given.stem), source=source, options=options)
-    return LoadedCard(Path("--data"), card, SOURCES.get(source).options.model_validate(options))
+        options["target"] = target
+    card = DatasetCard(name=tidy(given.stem), source=plugin.name, options=options)
+    return LoadedCard(Path("--data"), card, plugin.options.model_validate(options))
 
 
 def check_against_card(space: LoadedSpace, card: DatasetCard) -> None:

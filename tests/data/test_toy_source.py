@@ -1,5 +1,5 @@
 """A new source is one module: a toy one, written here into the sources package, is listed by the
-catalog, accepted by the card schema and `automl validate`, loaded by `load_dataset`, and passes the
+catalog, accepted by the card schema, `automl validate` and ``--data``, loaded by `load_dataset`, and passes the
 sources contract suite (tests/data/test_source_contract.py) like a shipped source."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from automl.cli import main
 from automl.data import load_dataset
 from automl.errors import SpecError
 from automl.plugins.sources import SOURCES
-from automl.spec import load_card
+from automl.spec import card_for_path, load_card
 from tests.data import test_source_contract as contract
 from tests.toy_plugins import install
 
@@ -55,7 +55,8 @@ TOY = '''
 
 
     PLUGIN = SourcePlugin("toy", "lines of numbers", options=ToyOptions, load=load, reads="file",
-                          suffixes=(".txt",), noun="text file of numbers", example=example, broken=broken)
+                          suffixes=(".txt",), noun="text file of numbers", example=example, broken=broken,
+                          guess=lambda path: path.suffix == ".txt")
 '''
 
 
@@ -73,6 +74,7 @@ def test_the_schema_and_validate_take_it(toy, tmp_path, capsys):
     assert main(["validate", str(card)]) == 0
     assert "source toy" in capsys.readouterr().out
     assert load_dataset(load_card(str(card))).input_kind == "tabular"
+    assert card_for_path(str(tmp_path / "rows.txt"), None).card.source == "toy"  # automl search --data rows.txt
     wrong = {"name": "r", "source": "toy", "options": {"path": "rows.txt", "file": "x"}}
     (tmp_path / "card.yaml").write_text(yaml.safe_dump(wrong))
     with pytest.raises(SpecError, match=r"options.file: unknown key; expected one of: path"):

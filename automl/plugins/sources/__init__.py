@@ -32,6 +32,9 @@ class SourcePlugin(Plugin):
         broken: ``(folder) -> card dict`` for a broken file: loading it must fail in one line naming
             the file (or the card, for a source that reads no file). None: the source reads no file.
         offline: Optional ``() -> context manager`` under which ``example`` loads without a network.
+        guess: Optional ``(path) -> bool``: whether ``automl search --data PATH`` (no card) names this
+            source's data; the first source in catalog order that says so reads it, with
+            ``options.path`` (and ``options.target`` from ``--target`` when its options have one).
         order: Place in listings.
     """
 
@@ -43,6 +46,7 @@ class SourcePlugin(Plugin):
     example: Callable[..., dict] | None = None
     broken: Callable[..., dict] | None = None
     offline: Callable[[], Any] | None = None
+    guess: Callable[[Any], bool] | None = None
     order: int = 100
 
     def loader(self) -> Callable[..., Any]:

@@ -41,6 +41,10 @@ def broken(folder) -> dict:
     return {"name": "broken", "source": "audio_dir", "options": {"path": "tones"}}
 
 
+def guess(path) -> bool:
+    return path.is_dir() and any(path.glob("*/*.wav"))
+
+
 PLUGIN = SourcePlugin("audio_dir", "a folder of WAV files, one subfolder per class", options=AudioDirOptions,
                       load="automl.data.audio:audio_dir_source", reads="folder",
-                      noun="folder of class subfolders", example=example, broken=broken, order=80)
+                      noun="folder of class subfolders", example=example, broken=broken, guess=guess, order=80)

@@ -49,6 +49,11 @@ def broken(folder) -> dict:
     return {"name": "broken", "source": "csv", "options": {"path": "broken.csv", "target": "churn"}}
 
 
+def guess(path) -> bool:
+    return path.suffix.lower() == ".csv"
+
+
 PLUGIN = SourcePlugin("csv", "a CSV file: a table, or one free-text column", options=TableOptions,
                       load="automl.data.tables:csv_source", reads="file", suffixes=CSV_SUFFIXES,
-                      noun="csv file", example=example, broken=broken, order=20)
+                      noun="csv file", example=example, broken=broken, guess=guess,
+                      order=20)

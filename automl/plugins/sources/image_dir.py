@@ -41,6 +41,10 @@ def broken(folder) -> dict:
     return {"name": "broken", "source": "image_dir", "options": {"path": "images"}}
 
 
+def guess(path) -> bool:
+    return path.is_dir() and not any(path.glob("*/*.wav"))  # a folder of sounds is audio_dir's
+
+
 PLUGIN = SourcePlugin("image_dir", "a folder of images, one subfolder per class", options=ImageDirOptions,
                       load="automl.data.images:image_dir_source", reads="folder",
-                      noun="folder of class subfolders", example=example, broken=broken, order=50)
+                      noun="folder of class subfolders", example=example, broken=broken, guess=guess, order=50)

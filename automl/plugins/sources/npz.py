@@ -27,6 +27,10 @@ def broken(folder) -> dict:
     return {"name": "broken", "source": "npz", "options": {"path": "broken.npz"}}
 
 
+def guess(path) -> bool:
+    return path.suffix.lower() == ".npz"
+
+
 PLUGIN = SourcePlugin("npz", "a NumPy .npz file of x and y", options=NpzOptions,
                       load="automl.data.arrays:npz_source", reads="file", suffixes=(".npz",), noun=".npz file",
-                      example=example, broken=broken, order=40)
+                      example=example, broken=broken, guess=guess, order=40)

@@ -17,6 +17,11 @@ def broken(folder) -> dict:
     return {"name": "broken", "source": "parquet", "options": {"path": "broken.parquet", "target": "churn"}}
 
 
+def guess(path) -> bool:
+    return path.suffix.lower() == ".parquet"
+
+
 PLUGIN = SourcePlugin("parquet", "a Parquet file, read like a CSV file", options=TableOptions,
                       load="automl.data.tables:parquet_source", reads="file", suffixes=(".parquet",),
-                      noun="parquet file", example=example, broken=broken, order=30)
+                      noun="parquet file", example=example, broken=broken, guess=guess,
+                      order=30)
