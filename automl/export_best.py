@@ -9,12 +9,13 @@ test split and exported.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from automl.errors import ExportError, SpecError
 from automl.pipeline import SearchOptions, load_inputs, make_controller, model_card, resolve, test_scores
+from automl.plugins.formats import default_formats
 from automl.spec.names import inside
 from automl.state import read_state
 from automl.tracking.uri import DEFAULT_URI
@@ -26,7 +27,7 @@ class ExportOptions:
 
     experiment: str | None = None
     run_id: str | None = None
-    formats: tuple[str, ...] = ("saved_model", "keras")
+    formats: tuple[str, ...] = field(default_factory=default_formats)  # the formats catalog's defaults
     out: str = "exports"
     retrain: bool = False
     state_dir: str = "mlruns/searches"
