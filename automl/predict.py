@@ -92,7 +92,7 @@ def _keras(path: Path, trust: bool) -> tuple[Callable, dict[str, Any]]:
     import keras
     import tensorflow as tf
 
-    import automl.builders  # noqa: F401 - registers the custom layers our models use
+    import automl.builders.blocks  # noqa: F401 - registers the custom layers our models use
 
     if not zipfile.is_zipfile(path):
         raise ExportError(f"--model: expected a .keras file (a zip archive), received {path}, which is not one")
