@@ -1,4 +1,7 @@
-"""The `automl` command: search, validate, export, predict, ui, leaderboard. A user's mistake is one line and exit code 2."""
+"""The `automl` command: search, validate, export, predict, ui, leaderboard.
+
+A user's mistake is one line and exit code 2.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +13,7 @@ from typing import Sequence
 
 from automl.errors import AutoMLError
 from automl.spec.schema import CONTROLLERS
-
-UI_URI = "sqlite:///mlruns/mlflow.db"
+from automl.tracking.uri import DEFAULT_URI, chosen
 
 
 class UsageError(Exception):
@@ -109,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--experiment", type=_experiment,
                         help="MLflow experiment and search name: letters, digits, '.', '_', '-' "
                              "(default: DATASET-SPACE)")
-    search.add_argument("--tracking-uri", help=f"MLflow tracking URI (default: $MLFLOW_TRACKING_URI or {UI_URI})")
+    search.add_argument("--tracking-uri", help=f"MLflow tracking URI (default: $MLFLOW_TRACKING_URI or {DEFAULT_URI})")
     search.add_argument("--export-dir", default="exports", help="where the best model goes (default: exports)")
     search.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto",
                         help="auto uses a GPU when TensorFlow sees one")
@@ -120,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--register", metavar="NAME", help="register the best model in MLflow's model registry")
     ui = sub.add_parser("ui", help="start the MLflow UI on this project's store (127.0.0.1)")
     ui.add_argument("--port", type=_port, default=5000, help="port to serve on (default: 5000)")
-    ui.add_argument("--tracking-uri", help=f"store to show (default: $MLFLOW_TRACKING_URI or {UI_URI})")
+    ui.add_argument("--tracking-uri", help=f"store to show (default: $MLFLOW_TRACKING_URI or {DEFAULT_URI})")
     export = sub.add_parser("export", help="export a search's best model (or a trial's) in more formats")
     which = export.add_mutually_exclusive_group()
     which.add_argument("--experiment", type=_experiment, help="the search to export from (default: the latest)")
@@ -131,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", default="exports", help="exports folder (default: exports)")
     export.add_argument("--retrain", action="store_true",
                         help="retrain on train + validation for the best epoch count before export")
-    export.add_argument("--tracking-uri", help=f"store --run-id is in (default: $MLFLOW_TRACKING_URI or {UI_URI})")
+    export.add_argument("--tracking-uri", help=f"store --run-id is in (default: $MLFLOW_TRACKING_URI or {DEFAULT_URI})")
     export.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
     predict = sub.add_parser("predict", help="run an exported model on new raw inputs; write predictions as CSV")
     predict.add_argument("--model", required=True, help="an export folder, a SavedModel folder or a .keras file")
@@ -147,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--csv", metavar="FILE", help="also write every trial and hyperparameter to FILE")
     board.add_argument("--pareto", action="store_true",
                        help="a multi-objective search: only the trials on the Pareto front")
-    board.add_argument("--tracking-uri", help=f"store to read (default: $MLFLOW_TRACKING_URI or {UI_URI})")
+    board.add_argument("--tracking-uri", help=f"store to read (default: $MLFLOW_TRACKING_URI or {DEFAULT_URI})")
     validate = sub.add_parser("validate", help="check search spaces and dataset cards (no TensorFlow)")
     validate.add_argument("files", nargs="+", help="YAML files to check")
     validate.add_argument("--dataset", help="also check that each space fits this dataset card's input and task")
@@ -227,7 +229,7 @@ def _quiet_tensorflow(device: str) -> None:
 
 
 def _store(args: argparse.Namespace) -> str:
-    return args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or UI_URI
+    return chosen(args.tracking_uri)
 
 
 def cmd_ui(args: argparse.Namespace) -> int:

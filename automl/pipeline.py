@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -225,11 +224,12 @@ def objectives_of(space: LoadedSpace, task: str) -> list[tuple[str, str]]:
 
 
 def _tracker(opts: SearchOptions, progress):
-    from automl.tracking import DEFAULT_URI, MlflowTracker, NullTracker
+    from automl.tracking import MlflowTracker, NullTracker
+    from automl.tracking.uri import chosen
 
     if not opts.tracking:
         return NullTracker()
-    uri = opts.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_URI
+    uri = chosen(opts.tracking_uri)
     if uri.startswith(("http://", "https://")):
         progress.say(f"connecting to the MLflow tracking server at {uri} ...")
     return MlflowTracker(uri)
