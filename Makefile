@@ -24,6 +24,7 @@ demo: $(STAMP)
 	$(VENV)/bin/automl search --dataset digits --space cnn
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check --quiet .
 	$(PY) -m pytest
 
 bench: $(STAMP)

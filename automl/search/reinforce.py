@@ -108,8 +108,8 @@ class Reinforce(UntriedFallback, EndTrialForms, kt.Oracle):
             chosen = nearest(options, values[p.name])
             logits = self._logits(p.name, len(options))
             probabilities = softmax(logits)
-            self.logits[p.name] = [l + self.policy_learning_rate * advantage * ((i == chosen) - q)
-                                   for i, (l, q) in enumerate(zip(logits, probabilities))]
+            self.logits[p.name] = [logit + self.policy_learning_rate * advantage * ((i == chosen) - q)
+                                   for i, (logit, q) in enumerate(zip(logits, probabilities))]
         self.baseline = self.baseline_decay * baseline + (1 - self.baseline_decay) * reward
 
     def _logits(self, name: str, size: int) -> list[float]:

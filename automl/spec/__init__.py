@@ -16,5 +16,6 @@ from automl.spec.files import (
 )
 from automl.spec.flatten import Flat, flatten, searched
 
-__all__ = ["Flat", "LoadedCard", "LoadedSpace", "available", "card_for_path", "check_against_card", "check_fits", "check_metrics", "check_task", "effective_task", "flatten", "load_card",
-           "load_space", "searched", "validate_file"]
+__all__ = ["Flat", "LoadedCard", "LoadedSpace", "available", "card_for_path", "check_against_card", "check_fits",
+           "check_metrics", "check_task", "effective_task", "flatten", "load_card", "load_space", "searched",
+           "validate_file"]

@@ -33,8 +33,8 @@ def test_image_folder(tmp_path):
 
 def test_image_folder_resized_and_grey(tmp_path, write_yaml):
     shapes_folder(tmp_path)
-    card = write_yaml("name: s\nsource: image_dir\noptions: {path: shapes, image_size: [8, 6], color_mode: grayscale}\n",
-                      "s.yaml")
+    card = write_yaml("name: s\nsource: image_dir\n"
+                      "options: {path: shapes, image_size: [8, 6], color_mode: grayscale}\n", "s.yaml")
     assert load_dataset(load_card(str(card))).input_shape == (8, 6, 1)
 
 
