@@ -188,7 +188,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     """Runs a search and prints the leaderboard, test score and where things went."""
-    from automl.pipeline import SearchOptions, load_inputs, run_search
+    from automl.app.search import SearchOptions, load_inputs, run_search
 
     opts = SearchOptions(
         dataset=args.dataset, space=args.space, controller=args.controller, max_trials=args.max_trials,
@@ -201,7 +201,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise UsageError("--register: needs MLflow tracking, but --no-tracking was given")
     inputs = load_inputs(opts)  # bad names, files and data fail here, before TensorFlow loads
     _quiet_tensorflow(args.device)
-    from automl.report import print_summary
+    from automl.app.results import print_summary
 
     print_summary(run_search(opts, inputs=inputs))
     return 0
@@ -274,7 +274,7 @@ def _interrupt_on(*signals: int) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Exports a finished search's best (or chosen) trial."""
-    from automl.export_best import ExportOptions, export_best, plan_export
+    from automl.app.export import ExportOptions, export_best, plan_export
 
     opts = ExportOptions(experiment=args.experiment, run_id=args.run_id, formats=args.format, out=args.out,
                          retrain=args.retrain, tracking_uri=_store(args), device=args.device)
@@ -292,7 +292,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     """Writes the model's predictions for every input row or image."""
-    from automl.predict import check_paths, predict_file
+    from automl.app.predict import check_paths, predict_file
 
     check_paths(args.model, args.input)  # before TensorFlow loads
     _quiet_tensorflow("auto")
@@ -304,7 +304,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     """Prints a search's trials from MLflow; ``--csv`` writes all of them, every column."""
     from automl.data.tables import write_csv
-    from automl.report import trials_table
+    from automl.app.results import trials_table
     from automl.tracking.query import trial_table
 
     table = trial_table(_store(args), args.experiment)

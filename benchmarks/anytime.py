@@ -84,7 +84,7 @@ class Recorder:
 
 def run_one(dataset: str, case: Case, controller: str, seed: int, budget: float, root: Path) -> dict:
     """One budgeted search; returns its trial points and the best model's test score."""
-    from automl.pipeline import SearchOptions, load_inputs, run_search
+    from automl.app.search import SearchOptions, load_inputs, run_search
 
     folder = root / f"{dataset}-{controller}-{seed}"
     opts = SearchOptions(dataset=dataset, space=case.space, controller=controller, max_trials=1000, seed=seed,

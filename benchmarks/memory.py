@@ -39,7 +39,7 @@ SKIP = 10  # warm-up trials left out of the slope
 
 def search(trials: int, root: Path) -> list[float]:
     """Resident MB after each trial of the search."""
-    from automl.pipeline import SearchOptions, run_search
+    from automl.app.search import SearchOptions, run_search
     from automl.tracking import MlflowTracker
 
     space = root / "small_mlp.yaml"

@@ -30,7 +30,7 @@ from common import TrialClock, result
 
 def search(args: argparse.Namespace, root: Path):
     """The search through the pipeline; returns (trials seconds, whole seconds, state folder, data)."""
-    from automl.pipeline import SearchOptions, load_inputs, run_search
+    from automl.app.search import SearchOptions, load_inputs, run_search
     from automl.tracking import MlflowTracker
 
     opts = SearchOptions(dataset="digits", space=args.space, controller="random", max_trials=args.trials,
@@ -89,7 +89,7 @@ def main() -> None:
     parser.add_argument("--space", default="cnn")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        from automl.pipeline import SearchOptions, load_inputs
+        from automl.app.search import SearchOptions, load_inputs
 
         warm_up(load_inputs(SearchOptions(dataset="digits", space=args.space)), args)
         trials_s, whole_s, state, inputs = search(args, Path(tmp))

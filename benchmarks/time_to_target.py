@@ -31,7 +31,7 @@ from common import result
 
 def automl_run(args: argparse.Namespace, seed: int, root: Path) -> float:
     """Seconds until `automl search` first reached the target (the budget when it did not)."""
-    from automl.pipeline import SearchOptions, load_inputs, run_search
+    from automl.app.search import SearchOptions, load_inputs, run_search
     from automl.tracking import MlflowTracker
 
     opts = SearchOptions(dataset="digits", space=args.space, controller=args.controller, max_trials=1000,

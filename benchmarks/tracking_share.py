@@ -59,7 +59,7 @@ class TimedTracker:
 
 def search(args: argparse.Namespace, folder: Path, tracker) -> float:
     """One seeded search; returns its wall time (data already loaded, export included)."""
-    from automl.pipeline import SearchOptions, load_inputs, run_search
+    from automl.app.search import SearchOptions, load_inputs, run_search
 
     opts = SearchOptions(dataset="digits", space=args.space, max_trials=args.max_trials, seed=0,
                          experiment="bench", export_dir=str(folder / "exports"), state_dir=str(folder / "state"),

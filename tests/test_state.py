@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from automl.errors import SearchError, SpecError
-from automl.pipeline import SearchOptions, run_search
+from automl.app.search import SearchOptions, run_search
 from automl.spec.names import check_name, inside, tidy
-from automl.state import MARKER, search_lock
+from automl.app.state import MARKER, search_lock
 from tests.conftest import run_cli
 
 

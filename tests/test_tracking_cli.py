@@ -16,7 +16,7 @@ import os
 import pytest
 
 from automl.cli import main
-from automl.pipeline import SearchOptions, run_search
+from automl.app.search import SearchOptions, run_search
 from automl.tracking import MlflowTracker, TrialRecord
 from automl.tracking.server import free_port, port_free
 from tests.conftest import TINY_CNN, run_cli

@@ -3,7 +3,7 @@
 import tensorflow_datasets as tfds
 
 from automl.data import load_dataset
-from automl.pipeline import SearchOptions, run_search
+from automl.app.search import SearchOptions, run_search
 from automl.spec import load_card
 
 

@@ -27,7 +27,7 @@ from automl.export.card import WRITTEN_BY
 from automl.export.serving import write_saved_model
 from automl.export.vetting import SAFE_OPS, graph_ops, vet_saved_model
 from automl.plugins.families import FAMILIES
-from automl.predict import load_serving, read_inputs
+from automl.app.predict import load_serving, read_inputs
 from automl.spec.families import family_inputs
 from tests.builders.conftest import make_spec
 from tests.builders.test_families import defaults

@@ -10,7 +10,7 @@ import pytest
 @pytest.fixture()
 def short_search(tmp_path: Path, tiny_cnn: Path):
     """Runs ``tiny_cnn`` on digits (no tracking) with the given options; returns (result, progress text)."""
-    from automl.pipeline import SearchOptions, run_search
+    from automl.app.search import SearchOptions, run_search
 
     def search(**options):
         opts = SearchOptions(dataset="digits", space=str(tiny_cnn), export_dir=str(tmp_path / "exports"),

@@ -612,9 +612,7 @@ def test_a_controller_module_dropped_into_the_package_gets_every_check(tmp_path,
     monkeypatch.setattr(CATALOG, "_entries", None)
     monkeypatch.delitem(__import__("sys").modules, "automl.plugins.controllers.toy", raising=False)
     assert "toy" in CATALOG.names()
-    from automl.extras import require_controller
-
-    require_controller("toy")
+    CATALOG.get("toy").require()
     ran = 0
     for check in checks_by_name():
         params = __import__("inspect").signature(check).parameters

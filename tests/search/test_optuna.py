@@ -119,14 +119,14 @@ def test_a_sampler_that_only_repeats_itself_falls_back_to_random_then_stops(tmp_
 def test_a_missing_optuna_is_one_line(monkeypatch):
     import importlib.util
 
-    from automl.extras import require_controller
+    from automl.plugins.controllers import CONTROLLERS
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "optuna" else real(name, *a))
     with pytest.raises(SpecError, match=r"--controller nsga2: expected the 'optuna' package .* "
                                         r"pip install 'keras-automl\[optuna\]'"):
-        require_controller("nsga2")
-    require_controller("evolution")  # needs nothing extra
+        CONTROLLERS.get("nsga2").require()
+    CONTROLLERS.get("evolution").require()  # needs nothing extra
 
 
 def test_the_pareto_front_keeps_the_trials_nothing_beats_everywhere():
@@ -143,7 +143,7 @@ def test_a_short_real_search_with_the_tpe_controller(short_search):
 
 
 def test_a_multi_objective_nsga2_search_reports_its_pareto_front(tmp_path, tiny_cnn, capsys):
-    from automl.pipeline import SearchOptions, run_search
+    from automl.app.search import SearchOptions, run_search
     from automl.tracking.query import trial_table
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
@@ -184,7 +184,7 @@ def test_a_multi_objective_nsga2_search_reports_its_pareto_front(tmp_path, tiny_
     from rich.console import Console
 
     from automl.cli import main
-    from automl.report import print_summary
+    from automl.app.results import print_summary
     from tests.test_tracking_cli import rows_of
 
     out = io.StringIO()

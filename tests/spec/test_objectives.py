@@ -41,7 +41,7 @@ def test_accuracy_like_metrics_are_maximized(name):
 
 
 def objectives(write_yaml, text: str, task: str):
-    from automl.pipeline import objectives_of
+    from automl.app.inputs import objectives_of
 
     return objectives_of(load_space(str(write_yaml(f"family: mlp\n{text}"))), task)
 

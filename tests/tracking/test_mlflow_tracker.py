@@ -7,7 +7,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from automl.errors import TrackingError
-from automl.pipeline import SearchOptions, run_search
+from automl.app.search import SearchOptions, run_search
 from automl.tracking import MlflowTracker, TrialRecord
 from automl.tracking.uri import using
 

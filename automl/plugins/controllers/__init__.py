@@ -13,10 +13,12 @@ that gives it durable files, initial points and the search limits.
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from automl.catalog import Catalog, Plugin, resolve
+from automl.errors import SpecError
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,21 @@ class ControllerPlugin(Plugin):
     def factory(self) -> Callable[..., Any]:
         """The ``(hp, settings) -> oracle`` function (imported now when named by a string)."""
         return resolve(self.build) if isinstance(self.build, str) else self.build
+
+    def require(self) -> None:
+        """Fails in one line when this controller needs a package that is not installed.
+
+        Checked before TensorFlow loads, so a missing extra costs the user one line,
+        not a traceback halfway through a search.
+
+        Raises:
+            SpecError: The package is missing.
+        """
+        module, extra = self.extra or (None, None)
+        if module and importlib.util.find_spec(module) is None:
+            raise SpecError(f"--controller {self.name}: expected the {module!r} package (the {extra!r} extra), "
+                            f"received an environment without it; install it with: "
+                            f"pip install 'keras-automl[{extra}]'")
 
 
 CONTROLLERS: Catalog[ControllerPlugin] = Catalog("--controller", "automl.plugins.controllers", ControllerPlugin)

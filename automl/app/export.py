@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from automl.errors import ExportError, SpecError
-from automl.pipeline import SearchOptions, load_inputs, make_controller, model_card, resolve, test_scores
+from automl.app.inputs import SearchOptions, load_inputs, resolve
+from automl.app.results import model_card, test_scores
+from automl.app.search import make_controller
 from automl.plugins.formats import default_formats
 from automl.spec.names import inside
-from automl.state import read_state
+from automl.app.state import read_state
 from automl.tracking.uri import DEFAULT_URI
 
 

@@ -1,19 +1,102 @@
-"""The end-of-search summary: leaderboard, test score, export path, how to open MLflow."""
+"""What a search produced, and the summary printed from it.
+
+Its result, leaderboard, Pareto front, test score and model card facts; the
+tables of ``automl leaderboard``.
+"""
 
 from __future__ import annotations
 
 import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
-from automl.pipeline import SearchResult
 from automl.tracking.uri import DEFAULT_URI
 
 if TYPE_CHECKING:
-
+    from automl.app.inputs import Settings
+    from automl.spec import LoadedSpace
     from automl.tracking.query import TrialTable
+
+
+@dataclass
+class SearchResult:
+    """What a search produced, for the CLI's summary."""
+
+    experiment: str
+    objective: str
+    leaderboard: list[dict[str, Any]]
+    test_metrics: dict[str, float]
+    export_path: Path
+    tracking_uri: str
+    completed: int
+    failed: int
+    parent_run_id: str | None
+    model_uri: str | None = None
+    rejected: int = 0
+    out_of_time: bool = False
+    objectives: list[tuple[str, str]] | None = None  # a multi-objective search's objectives
+    pareto: list[dict[str, Any]] | None = None  # its Pareto front: trial and objective values
+
+
+def leaderboard(controller, names: list[str], k: int) -> list[dict[str, Any]]:
+    """The best ``k`` completed trials: objective, searched values, size and time."""
+    rows = []
+    for trial in controller.oracle.get_best_trials(k):
+        if trial.status != "COMPLETED":
+            continue
+        facts = controller.facts(trial.trial_id)
+        row = {"trial": trial.trial_id, controller.oracle.objective.name: trial.score}
+        values = trial.hyperparameters.values
+        row.update({n: values[n] for n in names if n in values})  # inactive ones are absent
+        row.update({"params": facts.get("params"), "epochs": facts.get("epochs_run"),
+                    "seconds": facts.get("train_seconds")})
+        rows.append(row)
+    return rows
+
+
+def pareto_rows(controller, objectives: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The completed trials no other beats on every objective, best first on the first objective."""
+    from automl.pareto import pareto_front
+
+    names = [n for n, _ in objectives]
+    points = {t.trial_id: [t.metrics.get_last_value(n) if t.metrics.exists(n) else None for n in names]
+              for t in controller.oracle.trials.values() if t.status == "COMPLETED"}
+    rows = [{"trial": t, **dict(zip(names, points[t]))} for t in pareto_front(points, [d for _, d in objectives])]
+    return sorted(rows, key=lambda r: r[names[0]], reverse=objectives[0][1] == "max")
+
+
+def test_scores(model, trial, spec, data) -> dict[str, float]:
+    """The model's metrics on the held-out test split, as ``test_<metric>``."""
+    from automl.builders import family_values, prepare_targets
+    from automl.data.feed import to_dataset
+
+    y_test = prepare_targets(family_values(trial.hyperparameters.values), spec, data.y_test)
+    scores = model.evaluate(to_dataset(data.x_test, y_test, 256), verbose=0, return_dict=True)
+    return {f"test_{k}": float(v) for k, v in scores.items()}
+
+
+def model_card(experiment: str, data, space: LoadedSpace, settings: Settings, trial, objective: str,
+               test_metrics: dict[str, float], run_id: str | None, tracking_uri: str) -> dict[str, Any]:
+    """The facts of the model card (the export adds its inputs, outputs and files)."""
+    return {"experiment": experiment, "dataset": data.summary(), "class_names": data.class_names,
+            "space": space.name, "best_trial": trial.trial_id, "hyperparameters": trial.hyperparameters.values,
+            "metrics": {objective: trial.score, **test_metrics}, "search": asdict(settings),
+            "versions": versions(), "mlflow_run_id": run_id, "tracking_uri": tracking_uri}
+
+
+def versions() -> dict[str, str]:
+    import keras
+    import keras_tuner
+    import tensorflow as tf
+
+    import automl
+
+    return {"tensorflow": tf.__version__, "keras": keras.__version__, "keras_tuner": keras_tuner.__version__,
+            "automl": automl.__version__}
 
 
 def _cell(value: Any) -> str:

@@ -1,127 +1,36 @@
-"""The one place that wires everything: load -> search -> score -> export -> log."""
+"""The search use case: open its state and parent run, run the trials, export and log the best model.
+
+Its inputs and settings come from `automl.app.inputs`, what it produced is
+assembled in `automl.app.results`, and its folder and lock are `automl.app.state`.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from automl.spec import (
-    LoadedCard,
-    LoadedSpace,
-    card_for_path,
-    check_against_card,
-    check_fits,
-    check_metrics,
-    check_task,
-    effective_task,
-    flatten,
-    load_card,
-    load_space,
-    searched,
+from automl.app.inputs import (
+    SearchOptions,
+    Settings,
+    absolute,
+    experiment_name,
+    load_inputs,
+    objective_of,
+    objectives_of,
+    resolve,
 )
+from automl.app.results import SearchResult, leaderboard, model_card, pareto_rows, test_scores, versions
+from automl.app.state import open_state, save_state, search_lock
 from automl.faults import checkpoint
-from automl.spec.names import check_name, inside, tidy
-from automl.state import open_state, save_state, search_lock
+from automl.spec import LoadedCard, LoadedSpace, flatten, searched
+from automl.spec.names import inside
 
-
-@dataclass
-class SearchOptions:
-    """What ``automl search`` was asked to do; ``None`` means "the space's default"."""
-
-    dataset: str | None
-    space: str
-    controller: str | None = None
-    max_trials: int | None = None
-    epochs: int | None = None
-    seed: int | None = None
-    max_consecutive_failures: int | None = None
-    time_budget: float | None = None
-    max_params: int | None = None
-    experiment: str | None = None
-    tracking_uri: str | None = None
-    export_dir: str = "exports"
-    state_dir: str = "mlruns/searches"
-    device: str = "auto"
-    fresh: bool = False
-    tracking: bool = True
-    settings: tuple[str, ...] = ()
-    data: str | None = None
-    target: str | None = None
-    register: str | None = None
-
-
-@dataclass
-class SearchResult:
-    """What a search produced, for the CLI's summary."""
-
-    experiment: str
-    objective: str
-    leaderboard: list[dict[str, Any]]
-    test_metrics: dict[str, float]
-    export_path: Path
-    tracking_uri: str
-    completed: int
-    failed: int
-    parent_run_id: str | None
-    model_uri: str | None = None
-    rejected: int = 0
-    out_of_time: bool = False
-    objectives: list[tuple[str, str]] | None = None  # a multi-objective search's objectives
-    pareto: list[dict[str, Any]] | None = None  # its Pareto front: trial and objective values
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The search settings after CLI flags override the space's defaults."""
-
-    controller: str
-    max_trials: int
-    epochs: int
-    seed: int
-    max_consecutive_failures: int
-    max_params: int | None = None
-    time_budget: float | None = None
-
-
-def resolve(space: LoadedSpace, opts: SearchOptions) -> Settings:
-    """Applies the CLI's overrides to the space's ``search`` and ``train`` sections."""
-    from automl.extras import require_controller
-
-    s, t = space.spec.search, space.spec.train
-    pick = lambda flag, default: default if flag is None else flag  # noqa: E731
-    settings = Settings(pick(opts.controller, s.controller), pick(opts.max_trials, s.max_trials),
-                        pick(opts.epochs, t.epochs), pick(opts.seed, s.seed),
-                        pick(opts.max_consecutive_failures, s.max_consecutive_failures),
-                        pick(opts.max_params, s.max_params), opts.time_budget)
-    require_controller(settings.controller)  # before TensorFlow loads
-    return settings
-
-
-def load_inputs(opts: SearchOptions) -> tuple:
-    """Loads the card, the space and the data, and checks they fit, all before TensorFlow loads.
-
-    ``--space auto`` picks the ``auto_<input kind>`` space for the data.
-
-    Returns:
-        ``(card, space, data)``.
-    """
-    from automl.data import load_dataset
-
-    card = load_card(opts.dataset) if opts.data is None else card_for_path(opts.data, opts.target)
-    space = None if opts.space == "auto" else load_space(opts.space, opts.settings)
-    if space is not None:
-        check_against_card(space, card.card)  # fail before a slow load (or a TFDS download)
-    data = load_dataset(card)
-    space = space or load_space(f"auto_{data.input_kind}", opts.settings)
-    check_fits(space, data.input_kind)
-    check_task(space, data.task)
-    if effective_task(space, data.task) == "reconstruction":
-        data = data.as_reconstruction()
-    return card, space, data
+__all__ = ["SearchOptions", "SearchResult", "Settings", "experiment_name", "load_inputs", "make_controller",
+           "objective_of", "objectives_of", "resolve", "run_search"]
 
 
 def run_search(opts: SearchOptions, progress_stream: Any = None, inputs: tuple | None = None,
@@ -148,8 +57,8 @@ def run_search(opts: SearchOptions, progress_stream: Any = None, inputs: tuple |
     progress = _progress(settings, space, data, progress_stream)
     with search_lock(Path(opts.state_dir), experiment):
         state = open_state(folder, card.card.name, space.name, opts.fresh)
-        state.inputs = {"dataset": _absolute(opts.dataset), "data": _absolute(opts.data), "target": opts.target,
-                        "space": _absolute(opts.space), "settings": list(opts.settings),
+        state.inputs = {"dataset": absolute(opts.dataset), "data": absolute(opts.data), "target": opts.target,
+                        "space": absolute(opts.space), "settings": list(opts.settings),
                         "fingerprint": data.fingerprint()}
         save_state(folder, state)  # its token is on disk before the parent run that carries it exists
         tracker = tracker or _tracker(opts, progress)
@@ -183,44 +92,10 @@ def _search(tracker, card: LoadedCard, space: LoadedSpace, data, settings: Setti
     return _finish(controller, tracker, data, card, space, settings, experiment, opts)
 
 
-def experiment_name(opts: SearchOptions, card: LoadedCard, space: LoadedSpace) -> str:
-    """``--experiment``, checked to be a name and not a path; by default ``<dataset>-<space>``.
-
-    Raises:
-        SpecError: ``--experiment`` is empty or could act as a path.
-    """
-    if opts.experiment is not None:
-        return check_name(opts.experiment, "--experiment")
-    return tidy(f"{card.card.name}-{space.name}")
-
-
-def _absolute(name: str | None) -> str | None:
-    """A path made absolute (so `automl export` finds it from anywhere); a name unchanged."""
-    return str(Path(name).resolve()) if name and Path(name).exists() else name
-
-
 def _out_of_time(controller) -> bool:
     import time
 
     return controller.deadline is not None and time.monotonic() >= controller.deadline
-
-
-def objective_of(space: LoadedSpace, task: str) -> tuple[str, str]:
-    """The metric the search optimizes (the first of several) and whether higher is better."""
-    return objectives_of(space, task)[0]
-
-
-def objectives_of(space: LoadedSpace, task: str) -> list[tuple[str, str]]:
-    """Every objective with its direction; more than one makes a multi-objective search."""
-    from automl.plugins.tasks import TASKS
-    from automl.spec.schema import direction_of
-
-    named = space.objective_directions
-    if not named:
-        default = TASKS.get(effective_task(space, task)).objective
-        return [(default, direction_of(default, effective_task(space, task)))]
-    check_metrics(space, effective_task(space, task))  # a task known only once the data loaded
-    return [(name, given or direction_of(name, effective_task(space, task))) for name, given in named]
 
 
 def _tracker(opts: SearchOptions, progress):
@@ -353,63 +228,6 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
                         rejected, _out_of_time(controller), objectives if front is not None else None, front)
 
 
-def pareto_rows(controller, objectives: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    """The completed trials no other beats on every objective, best first on the first objective."""
-    from automl.pareto import pareto_front
-
-    names = [n for n, _ in objectives]
-    points = {t.trial_id: [t.metrics.get_last_value(n) if t.metrics.exists(n) else None for n in names]
-              for t in controller.oracle.trials.values() if t.status == "COMPLETED"}
-    rows = [{"trial": t, **dict(zip(names, points[t]))} for t in pareto_front(points, [d for _, d in objectives])]
-    return sorted(rows, key=lambda r: r[names[0]], reverse=objectives[0][1] == "max")
-
-
-def test_scores(model, trial, spec, data) -> dict[str, float]:
-    """The model's metrics on the held-out test split, as ``test_<metric>``."""
-    from automl.builders import family_values, prepare_targets
-    from automl.data.feed import to_dataset
-
-    y_test = prepare_targets(family_values(trial.hyperparameters.values), spec, data.y_test)
-    scores = model.evaluate(to_dataset(data.x_test, y_test, 256), verbose=0, return_dict=True)
-    return {f"test_{k}": float(v) for k, v in scores.items()}
-
-
-def model_card(experiment: str, data, space: LoadedSpace, settings: Settings, trial, objective: str,
-               test_metrics: dict[str, float], run_id: str | None, tracking_uri: str) -> dict[str, Any]:
-    """The facts of the model card (the export adds its inputs, outputs and files)."""
-    return {"experiment": experiment, "dataset": data.summary(), "class_names": data.class_names,
-            "space": space.name, "best_trial": trial.trial_id, "hyperparameters": trial.hyperparameters.values,
-            "metrics": {objective: trial.score, **test_metrics}, "search": asdict(settings),
-            "versions": _versions(), "mlflow_run_id": run_id, "tracking_uri": tracking_uri}
-
-
-def _versions() -> dict[str, str]:
-    import keras
-    import keras_tuner
-    import tensorflow as tf
-
-    import automl
-
-    return {"tensorflow": tf.__version__, "keras": keras.__version__, "keras_tuner": keras_tuner.__version__,
-            "automl": automl.__version__}
-
-
-def leaderboard(controller, names: list[str], k: int) -> list[dict[str, Any]]:
-    """The best ``k`` completed trials: objective, searched values, size and time."""
-    rows = []
-    for trial in controller.oracle.get_best_trials(k):
-        if trial.status != "COMPLETED":
-            continue
-        facts = controller.facts(trial.trial_id)
-        row = {"trial": trial.trial_id, controller.oracle.objective.name: trial.score}
-        values = trial.hyperparameters.values
-        row.update({n: values[n] for n in names if n in values})  # inactive ones are absent
-        row.update({"params": facts.get("params"), "epochs": facts.get("epochs_run"),
-                    "seconds": facts.get("train_seconds")})
-        rows.append(row)
-    return rows
-
-
 def tracker_run_id(tracker) -> str | None:
     """The parent run's id, when the tracker has one."""
     return getattr(tracker, "parent_id", None)
@@ -423,7 +241,7 @@ def _run_params(card: LoadedCard, space: LoadedSpace, settings: Settings, data, 
             "families": ",".join(space.families), **asdict(settings), "device": device,
             "objective": objective, "objective_direction": direction,
             "initial_points": len(space.initial_points),
-            **{f"version_{k}": v for k, v in _versions().items()}}
+            **{f"version_{k}": v for k, v in versions().items()}}
 
 
 def _dataset_record(card: LoadedCard, data):
