@@ -23,10 +23,12 @@ from tests.conftest import ROOT, run_cli
      "--export-dir: expected a folder that can be created, received '/proc/no/such'"),
     (["search", "--dataset", "digits", "--space", "cnn", "--export-dir", "/tmp", "--tracking-uri", "foo://bar"],
      "--tracking-uri: expected a URI MLflow can store runs in"),
-    (["validate", "search_spaces/cnn.yaml", "tests/no_such.yaml"], "tests/no_such.yaml: cannot read file"),
+    (["validate", str(ROOT / "search_spaces/cnn.yaml"), str(ROOT / "tests/no_such.yaml")],
+     "tests/no_such.yaml: cannot read file"),
 ])
-def test_bad_input_is_one_line_and_exit_2(args, words):
-    done = run_cli(*args, cwd=ROOT)
+def test_bad_input_is_one_line_and_exit_2(args, words, tmp_path):
+    # In a folder of its own: a search refused late (at the tracking URI) has made its state folder by then.
+    done = run_cli(*args, cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
