@@ -43,11 +43,17 @@ class SearchResult:
 
 
 def leaderboard(controller, names: list[str], k: int) -> list[dict[str, Any]]:
-    """The best ``k`` completed trials: objective, searched values, size and time."""
+    """The best ``k`` completed trials: objective, searched values, size and time.
+
+    Ranked by `automl.ranking.best_first`, the rule ``automl leaderboard`` uses on the store.
+    """
+    from automl.ranking import best_first
+
+    completed = [t for t in controller.oracle.trials.values() if t.status == "COMPLETED"]
+    objective = controller.oracle.objective
     rows = []
-    for trial in controller.oracle.get_best_trials(k):
-        if trial.status != "COMPLETED":
-            continue
+    for i in best_first([t.score for t in completed], objective.direction)[:k]:
+        trial = completed[i]
         facts = controller.facts(trial.trial_id)
         row = {"trial": trial.trial_id, controller.oracle.objective.name: trial.score}
         values = trial.hyperparameters.values
@@ -61,12 +67,13 @@ def leaderboard(controller, names: list[str], k: int) -> list[dict[str, Any]]:
 def pareto_rows(controller, objectives: list[tuple[str, str]]) -> list[dict[str, Any]]:
     """The completed trials no other beats on every objective, best first on the first objective."""
     from automl.pareto import pareto_front
+    from automl.ranking import best_first
 
     names = [n for n, _ in objectives]
     points = {t.trial_id: [t.metrics.get_last_value(n) if t.metrics.exists(n) else None for n in names]
               for t in controller.oracle.trials.values() if t.status == "COMPLETED"}
     rows = [{"trial": t, **dict(zip(names, points[t]))} for t in pareto_front(points, [d for _, d in objectives])]
-    return sorted(rows, key=lambda r: r[names[0]], reverse=objectives[0][1] == "max")
+    return [rows[i] for i in best_first([r[names[0]] for r in rows], objectives[0][1])]
 
 
 def test_scores(model, trial, spec, data) -> dict[str, float]:

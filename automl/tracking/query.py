@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from automl.errors import AutoMLError, TrackingError, first_line
+from automl.ranking import best_first
 from automl.tracking.mlflow_tracker import KIND_TAG, TRIAL_TAG, run_name
 from automl.tracking.uri import using
 
@@ -67,10 +68,10 @@ def _trial_table(uri: str, experiment: str | None) -> TrialTable:
     hyper = list(frame.columns[len(FIXED):])
     if others:
         frame = _with_front(frame, runs, [(objective, direction), *others])
-    # Ties keep trial order, as KerasTuner's own ranking does.
+    # In the order the trials ran, then best first: ties keep trial order, as in the search's own summary.
     frame = frame.assign(_order=pd.to_numeric(frame["trial"], errors="coerce"))
-    frame = frame.sort_values([objective, "_order"], ascending=[direction == "min", True],
-                              na_position="last", kind="stable").drop(columns="_order")
+    frame = frame.sort_values("_order", na_position="last", kind="stable").drop(columns="_order")
+    frame = frame.iloc[best_first(frame[objective].tolist(), direction)]
     varying = [c for c in hyper if frame[c].astype(str).nunique() > 1]
     return TrialTable(name, objective, direction, frame.reset_index(drop=True), varying, others)
 
