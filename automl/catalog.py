@@ -99,7 +99,13 @@ def _modules(package: str) -> Iterator[Any]:
             yield importlib.import_module(f"{package}.{info.name}")
 
 
-def resolve(ref: str) -> Any:
-    """Imports ``"package.module:attribute"`` and returns the attribute (the heavy half of a plug-in)."""
+def resolve(ref: Any) -> Any:
+    """Imports ``"package.module:attribute"`` and returns the attribute (the heavy half of a plug-in).
+
+    Anything but a string is returned as it is, so a plug-in field may hold either the
+    function itself or the name of one.
+    """
+    if not isinstance(ref, str):
+        return ref
     module, _, attribute = ref.partition(":")
     return getattr(importlib.import_module(module), attribute)

@@ -123,7 +123,7 @@ def make_controller(space: LoadedSpace, settings: Settings, data, tracker, progr
 
     from automl.search import OracleSettings, SearchController, make_oracle
     from automl.space import build_hyperparameters
-    from automl.spec.schema import DERIVED_OBJECTIVES
+    from automl.plugins.tasks import DERIVED
 
     objectives = objectives_of(space, data.task)
     name, direction = objectives[0]
@@ -149,7 +149,7 @@ def make_controller(space: LoadedSpace, settings: Settings, data, tracker, progr
         controller = SearchController(oracle, data=data, train=train, tracker=tracker, progress=progress,
                                       directory=str(folder.parent), project_name=folder.name,
                                       overwrite=False, seed=settings.seed,
-                                      derived=[n for n, _ in objectives if n in DERIVED_OBJECTIVES])
+                                      derived=[n for n, _ in objectives if n in DERIVED])
     return controller
 
 

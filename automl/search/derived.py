@@ -1,7 +1,7 @@
 """Objectives measured on a trained model rather than read from its history.
 
 Each is registered by the name a space's ``search.objective`` list uses
-(`automl.spec.schema.DERIVED_OBJECTIVES`); lower is better for all of them.
+(`automl.plugins.tasks.DERIVED`); lower is better for all of them.
 """
 
 from __future__ import annotations

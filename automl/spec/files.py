@@ -17,7 +17,7 @@ from automl.spec.names import tidy
 from automl.spec.filekind import describe, is_regular
 from automl.spec.loader import Document, parse_setting, read_yaml, validate
 from automl.spec.params import Fixed, Param, admits, values_of
-from automl.plugins.tasks import DERIVED as DERIVED_OBJECTIVES
+from automl.plugins.tasks import DERIVED
 from automl.spec.schema import TASK_LOSSES, DatasetCard, SearchSpace
 
 # The shipped YAML folders sit beside the package in a checkout.
@@ -222,7 +222,7 @@ def _check_objectives(space: LoadedSpace) -> None:
                         f"name or a list of them, received an empty list")
     for i, name in enumerate(names):
         loc = _objective_loc(space, i)
-        if i == 0 and name in DERIVED_OBJECTIVES:
+        if i == 0 and name in DERIVED:
             raise SpecError(f"{space.doc.where(loc)}: search.objective: expected a training metric first "
                             f"(such as val_accuracy or val_loss; {name} can only come after it), received {name!r}")
         if name in names[:i]:
@@ -259,7 +259,7 @@ def check_metrics(space: LoadedSpace, task: str | None) -> None:
     if monitor != "objective" and monitor not in known:
         raise SpecError(f"{space.doc.where(loc)}: train.early_stopping.monitor: expected objective or a metric "
                         f"of {scope} ({listed}), received {monitor!r}")
-    if monitor in DERIVED_OBJECTIVES:
+    if monitor in DERIVED:
         raise SpecError(f"{space.doc.where(loc)}: train.early_stopping.monitor: expected objective or a metric "
                         f"logged each epoch, received {monitor!r} (measured once, after training)")
 

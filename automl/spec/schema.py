@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from automl.plugins.controllers import CONTROLLERS as CONTROLLER_CATALOG
-from automl.plugins.tasks import DERIVED, TASKS as TASK_CATALOG
+from automl.plugins.tasks import TASKS as TASK_CATALOG
 from automl.plugins.tasks import direction_of as _direction_of
 from automl.spec import names
 from automl.plugins.families import FAMILIES, Names
@@ -28,7 +28,6 @@ CONTROLLERS = CONTROLLER_CATALOG.names()
 # The tasks and their losses, metrics and objectives are the tasks catalog's (automl/plugins/tasks/).
 TASKS = TASK_CATALOG.names()
 # Objectives measured on each trained model rather than read from its training history.
-DERIVED_OBJECTIVES = DERIVED
 
 # Losses each task can train with ("auto" picks the first).
 TASK_LOSSES = {task.name: task.losses for task in TASK_CATALOG}

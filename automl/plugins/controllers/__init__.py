@@ -47,7 +47,7 @@ class ControllerPlugin(Plugin):
 
     def factory(self) -> Callable[..., Any]:
         """The ``(hp, settings) -> oracle`` function (imported now when named by a string)."""
-        return resolve(self.build) if isinstance(self.build, str) else self.build
+        return resolve(self.build)
 
     def require(self) -> None:
         """Fails in one line when this controller needs a package that is not installed.

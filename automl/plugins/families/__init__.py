@@ -50,7 +50,7 @@ class FamilyPlugin(Plugin):
 
     def body(self) -> Callable[..., Any]:
         """The builder function (importing it when named by a string)."""
-        return resolve(self.build) if isinstance(self.build, str) else self.build
+        return resolve(self.build)
 
 
 FAMILIES: Catalog[FamilyPlugin] = Catalog("family", "automl.plugins.families", FamilyPlugin)

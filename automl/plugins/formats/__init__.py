@@ -47,11 +47,11 @@ class FormatPlugin(Plugin):
 
     def writer(self) -> Callable[..., Any]:
         """The writer, imported on first use."""
-        return resolve(self.write) if isinstance(self.write, str) else self.write
+        return resolve(self.write)
 
     def runner(self) -> Callable[..., Any]:
         """The runner, imported on first use."""
-        return resolve(self.run) if isinstance(self.run, str) else self.run
+        return resolve(self.run)
 
 
 FORMATS: Catalog[FormatPlugin] = Catalog("--format", "automl.plugins.formats", FormatPlugin, ExportError)

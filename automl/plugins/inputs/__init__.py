@@ -39,13 +39,11 @@ class InputKindPlugin(Plugin):
 
     def inputs(self, spec: Any) -> tuple:
         """The model's input(s) and the preprocessed tensor for ``spec``."""
-        make = resolve(self.make) if isinstance(self.make, str) else self.make
-        return make(spec)
+        return resolve(self.make)(spec)
 
     def spec(self, data: Any, outputs: int) -> Any:
         """The `InputSpec` of a `DataBundle` of this kind, with ``outputs`` model outputs."""
-        statistics = resolve(self.statistics) if isinstance(self.statistics, str) else self.statistics
-        return statistics(data, outputs)
+        return resolve(self.statistics)(data, outputs)
 
 
 INPUT_KINDS: Catalog[InputKindPlugin] = Catalog("input", "automl.plugins.inputs", InputKindPlugin)

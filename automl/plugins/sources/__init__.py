@@ -51,7 +51,7 @@ class SourcePlugin(Plugin):
 
     def loader(self) -> Callable[..., Any]:
         """The loader, imported on first use."""
-        return resolve(self.load) if isinstance(self.load, str) else self.load
+        return resolve(self.load)
 
 
 SOURCES: Catalog[SourcePlugin] = Catalog("source", "automl.plugins.sources", SourcePlugin, DataError)
