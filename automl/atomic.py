@@ -33,3 +33,15 @@ def write_text(path: str | os.PathLike, text: str) -> None:
 def write_json(path: str | os.PathLike, value: Any, indent: int | None = None) -> None:
     """`write_text` of ``value`` as JSON."""
     write_text(path, json.dumps(value, indent=indent))
+
+
+def write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """`write_text` of bytes: the whole file or the old one, never a part."""
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

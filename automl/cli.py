@@ -77,6 +77,29 @@ def _experiment(text: str) -> str:
     return text
 
 
+def _amount(lowest: float):
+    """An argparse type: a number of CPUs or GPUs (fractions allowed) of at least ``lowest``."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not value >= lowest or value == float("inf"):
+            bound = "a number > 0" if lowest > 0 else "a number >= 0"
+            raise argparse.ArgumentTypeError(f"expected {bound} (fractions allowed), received {text!r}")
+        return value
+    return parse
+
+
+def _address(text: str) -> str:
+    """A Ray cluster's address: ``HOST:PORT``, or ``auto`` (the cluster started on this machine)."""
+    host, _, port = text.rpartition(":")
+    if text == "auto" or (host and port.isdigit() and 0 < int(port) < 65536):
+        return text
+    raise argparse.ArgumentTypeError(f"expected a Ray cluster address HOST:PORT (as `ray start --head` prints) "
+                                     f"or auto, received {text!r}")
+
+
 def _port(text: str) -> int:
     value = _int_at_least(1, "a port number from 1 to 65535")(text)
     if value > 65535:
@@ -120,6 +143,17 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--fresh", action="store_true", help="start over instead of resuming")
     search.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
     search.add_argument("--register", metavar="NAME", help="register the best model in MLflow's model registry")
+    scale = search.add_argument_group("scaling out (Ray; the 'distributed' extra)")
+    scale.add_argument("--workers", type=_positive, default=1, metavar="N",
+                       help="trials at once, each in a Ray worker process (default: 1, in this process)")
+    scale.add_argument("--address", type=_address, metavar="HOST:PORT",
+                       help="join this Ray cluster (default: $RAY_ADDRESS; else a local runtime with --workers)")
+    scale.add_argument("--cpus-per-trial", type=_amount(0.01), default=1.0, metavar="N",
+                       help="CPUs per trial, and its TensorFlow thread pools (default: 1)")
+    scale.add_argument("--gpus-per-trial", type=_amount(0.0), metavar="N",
+                       help="GPUs per trial (default: 1 where Ray sees GPUs, else 0)")
+    scale.add_argument("--mixed-precision", action="store_true",
+                       help="train with float16 compute and float32 weights (for GPUs)")
     ui = sub.add_parser("ui", help="start the MLflow UI on this project's store (127.0.0.1)")
     ui.add_argument("--port", type=_port, default=5000, help="port to serve on (default: 5000)")
     ui.add_argument("--tracking-uri", help=f"store to show (default: $MLFLOW_TRACKING_URI or {DEFAULT_URI})")
@@ -196,7 +230,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         time_budget=args.time_budget, max_params=args.max_params,
         experiment=args.experiment, tracking_uri=args.tracking_uri, export_dir=args.export_dir,
         device=args.device, fresh=args.fresh, tracking=not args.no_tracking, settings=tuple(args.settings),
-        data=args.data, target=args.target, register=args.register)
+        data=args.data, target=args.target, register=args.register, workers=args.workers, address=args.address,
+        cpus_per_trial=args.cpus_per_trial, gpus_per_trial=args.gpus_per_trial,
+        mixed_precision=args.mixed_precision)
     if args.register and args.no_tracking:
         raise UsageError("--register: needs MLflow tracking, but --no-tracking was given")
     inputs = load_inputs(opts)  # bad names, files and data fail here, before TensorFlow loads

@@ -49,6 +49,18 @@ class SearchOptions:
     data: str | None = None
     target: str | None = None
     register: str | None = None
+    workers: int = 1
+    address: str | None = None
+    cpus_per_trial: float = 1.0
+    gpus_per_trial: float | None = None
+    mixed_precision: bool = False
+
+    def worker_options(self):
+        """The flags for trials in worker processes (`automl.distributed.runtime.WorkerOptions`)."""
+        from automl.distributed.runtime import WorkerOptions
+
+        gpus = 0.0 if self.device == "cpu" and self.gpus_per_trial is None else self.gpus_per_trial
+        return WorkerOptions(self.workers, self.address, self.cpus_per_trial, gpus, self.mixed_precision)
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,11 @@ def resolve(space: LoadedSpace, opts: SearchOptions) -> Settings:
                         pick(opts.max_consecutive_failures, s.max_consecutive_failures),
                         pick(opts.max_params, s.max_params), opts.time_budget)
     CONTROLLERS.get(settings.controller).require()  # before TensorFlow loads
+    workers = opts.worker_options()
+    if workers.remote:
+        from automl.distributed import require
+
+        require("--address" if workers.joined_address else "--workers")
     return settings
 
 

@@ -67,7 +67,7 @@ def run_search(opts: SearchOptions, progress_stream: Any = None, inputs: tuple |
         device = configure_devices(opts.device)
         with _closing(tracker):  # whatever fails from here, no run is left RUNNING
             state.parent_run_id = tracker.start_search(
-                experiment, _run_params(card, space, settings, data, device), _texts(card, space, data),
+                experiment, _run_params(card, space, settings, data, device, opts), _texts(card, space, data),
                 resume_run_id=state.parent_run_id, token=state.token)
             save_state(folder, state)
             checkpoint("search.started")
@@ -84,12 +84,30 @@ def _search(tracker, card: LoadedCard, space: LoadedSpace, data, settings: Setti
     done = sum(1 for t in controller.oracle.trials.values() if t.status in ("COMPLETED", "FAILED"))
     if done:
         progress.say(f"resuming: {done} of {settings.max_trials} trials already done ({folder})")
-    controller.search()
+    _run_trials(controller, opts, progress)
     tracker.trials_done()
     checkpoint("search.trials_done")
     if _out_of_time(controller):
         progress.say(f"time budget of {settings.time_budget:.0f} s reached: no more trials start")
     return _finish(controller, tracker, data, card, space, settings, experiment, opts)
+
+
+def _run_trials(controller, opts: SearchOptions, progress) -> None:
+    """The trials: in this process one after another, or with ``--workers``/``--address`` on Ray."""
+    workers = opts.worker_options()
+    if not workers.remote:
+        if workers.mixed_precision:
+            import keras
+
+            keras.mixed_precision.set_global_policy("mixed_float16")
+        controller.search()
+        return
+    from automl.distributed.driver import ParallelSearch
+    from automl.distributed.runtime import RayRuntime
+
+    with RayRuntime(workers) as runtime:
+        progress.say(f"trials run in worker processes: {runtime.describe()}")
+        ParallelSearch(controller, runtime).run()
 
 
 def _out_of_time(controller) -> bool:
@@ -233,12 +251,14 @@ def tracker_run_id(tracker) -> str | None:
     return getattr(tracker, "parent_id", None)
 
 
-def _run_params(card: LoadedCard, space: LoadedSpace, settings: Settings, data, device: str) -> dict:
+def _run_params(card: LoadedCard, space: LoadedSpace, settings: Settings, data, device: str,
+                opts: SearchOptions) -> dict:
     objectives = objectives_of(space, data.task)
     objective, direction = objectives[0]
     several = {"objectives": ",".join(f"{n}:{d}" for n, d in objectives)} if len(objectives) > 1 else {}
     return {**several, "dataset": card.card.name, "dataset_fingerprint": data.fingerprint(), "space": space.name,
             "families": ",".join(space.families), **asdict(settings), "device": device,
+            "workers": opts.workers, "cpus_per_trial": opts.cpus_per_trial, "mixed_precision": opts.mixed_precision,
             "objective": objective, "objective_direction": direction,
             "initial_points": len(space.initial_points),
             **{f"version_{k}": v for k, v in versions().items()}}

@@ -17,21 +17,20 @@ from typing import Any
 import keras
 import keras_tuner as kt
 from keras_tuner.src import config as kt_config
+from keras_tuner.src.engine import tuner_utils
 
 from automl import atomic
-from automl.builders import InputSpec, augmenter, build_model, family_values, prepare_targets, schedule_callbacks
+from automl.builders import InputSpec, build_model
 from automl.data import DataBundle
 from automl.errors import AutoMLError, SearchError, TrackingError, first_line
 from automl.faults import checkpoint
-from automl.search.derived import measure
-from automl.search.graph_memory import released_graphs
+from automl.search.attempt import EpochLogger, Outcome, TrialContext, train_candidate
 from automl.search.journal import ENDED, has_state, load_record, save_record
-from automl.search.limits import stop_at
 from automl.search.managed import Managed
 from automl.search.progress import Progress
 from automl.spec.schema import Train
 from automl.tracking import Tracker, TrialRecord
-from automl.training import FitResult, fit
+from automl.training import FitResult
 
 # KerasTuner prints the whole traceback of every failed trial to standard error
 # (its config.DEBUG is on by default); the progress line already gives the reason in one line.
@@ -44,23 +43,6 @@ WEIGHTS = "model.weights.h5"
 def one_line(err: BaseException) -> str:
     """An exception as one short line: its type and the first line of its message."""
     return first_line(err, typed=True)
-
-
-class EpochLogger(keras.callbacks.Callback):
-    """Sends each epoch's metrics to the tracker (one batched call per epoch) and keeps them
-    (``history``: the trial's record, from which a resume can redraw its learning curve)."""
-
-    def __init__(self, tracker: Tracker, trial_id: str) -> None:
-        super().__init__()
-        self.tracker, self.trial_id = tracker, trial_id
-        self.history: dict[str, list[tuple[int, float]]] = {}
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        metrics = {k: float(v) for k, v in (logs or {}).items()}
-        metrics["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
-        for name, value in metrics.items():
-            self.history.setdefault(name, []).append((epoch, value))
-        self.tracker.log_epoch(self.trial_id, epoch, metrics)
 
 
 class SearchController(kt.Tuner):
@@ -102,16 +84,20 @@ class SearchController(kt.Tuner):
         self.derived: list[str] = list(derived)  # objectives measured on each trained model
         self.results: dict[str, tuple[FitResult, int, str, dict[str, float]]] = {}
         self.histories: dict[str, dict[str, list[tuple[int, float]]]] = {}  # each trial's epochs, failed ones too
+        self.context = TrialContext(data, self.spec, train, self.objective_pair, tuple(self.derived), seed)
 
     # --- one trial -------------------------------------------------------------
 
     def run_trial(self, trial: kt.engine.trial.Trial, *args: Any, **kwargs: Any) -> dict:
-        """Builds and trains one candidate; any error fails this trial only."""
+        """Builds and trains one candidate in this process; any error fails this trial only."""
         values = dict(trial.hyperparameters.values)
-        keras.utils.set_random_seed(self.seed * 100_003 + int(trial.trial_id))
+        logger = EpochLogger(self.tracker.log_epoch, trial.trial_id)
+        self.histories[trial.trial_id] = logger.history
+        parent = values.get("tuner/trial_id")
         try:
-            with released_graphs():
-                result, params, summary, derived = self._train(trial, values)
+            fitted = train_candidate(self.context, trial.trial_id, values, logger, self._file(trial.trial_id, WEIGHTS),
+                                     self.deadline, self._file(parent, WEIGHTS) if parent else None)
+            checkpoint("trial.trained", trial.trial_id)
         except TrackingError as err:  # the store is gone: stop the search, this trial reruns on resume
             raise kt.errors.FatalError(str(err)) from err
         except Exception as err:  # noqa: BLE001 - a failed trial must never end the search
@@ -119,27 +105,32 @@ class SearchController(kt.Tuner):
             raise kt.errors.FailedTrialError(self.reasons[trial.trial_id]) from err
         finally:
             keras.backend.clear_session(free_memory=True)
-        self.results[trial.trial_id] = (result, params, summary, derived)
+        return self._accept(trial.trial_id, *fitted)
+
+    def _accept(self, trial_id: str, result: FitResult, params: int, summary: str, derived: dict) -> dict:
+        # A trained trial's facts kept (for its record) and saved (for export and resume); its metrics returned.
+        self.results[trial_id] = (result, params, summary, derived)
         facts = {"params": params, "epochs_run": result.epochs_run,
                  "best_epoch": result.best_epoch, "train_seconds": round(result.seconds, 3), **derived}
-        atomic.write_json(self._file(trial.trial_id, FACTS), facts)
+        atomic.write_json(self._file(trial_id, FACTS), facts)
         return {**result.at_best(), **derived}
 
-    def _train(self, trial: kt.engine.trial.Trial, values: dict) -> tuple[FitResult, int, str, dict[str, float]]:
-        # Build, fit and save one candidate; returns its fit, size, summary and derived objectives.
-        model = build_model(values, self.spec, self.train.epochs)
-        initial = self._warm_start(model, values)
-        own = family_values(values)
-        logger = EpochLogger(self.tracker, trial.trial_id)
-        self.histories[trial.trial_id] = logger.history
-        result = fit(model, self.data, self.train, values["batch_size"], self.objective_pair,
-                     [logger, stop_at(self.deadline), *schedule_callbacks(own)],
-                     epochs=values.get("tuner/epochs"), initial_epoch=initial,
-                     targets=lambda y: prepare_targets(own, self.spec, y),
-                     seed=self.seed * 100_003 + int(trial.trial_id), augment=augmenter(own, self.spec))
-        model.save_weights(self._file(trial.trial_id, WEIGHTS))
-        checkpoint("trial.trained", trial.trial_id)
-        return result, model.count_params(), _summary(model), measure(self.derived, model, self.data.x_val)
+    def conclude(self, trial: kt.engine.trial.Trial, outcome: Outcome) -> None:
+        """Ends a trial trained in another process as `run_trial` and KerasTuner's loop end one trained here:
+        its weights and facts saved, its metrics given to the oracle, then `on_trial_end`."""
+        self.histories[trial.trial_id] = outcome.history
+        if outcome.result is None:
+            self.reasons[trial.trial_id] = outcome.reason
+            trial.status, trial.message = kt.engine.trial.TrialStatus.FAILED, outcome.reason
+        else:
+            atomic.write_bytes(self._file(trial.trial_id, WEIGHTS), outcome.weights or b"")
+            checkpoint("trial.trained", trial.trial_id)
+            metrics = self._accept(trial.trial_id, outcome.result, outcome.params, outcome.summary, outcome.derived)
+            objective = self.oracle.objective
+            self.oracle.update_trial(trial.trial_id, tuner_utils.convert_to_metrics_dict(metrics, objective),
+                                     step=tuner_utils.get_best_step(metrics, objective))
+            trial.status = kt.engine.trial.TrialStatus.COMPLETED
+        self.on_trial_end(trial)
 
     def search(self, *args: Any, **kwargs: Any) -> None:
         """Runs trials until the oracle is done; our own fatal errors come out as themselves.
@@ -155,16 +146,6 @@ class SearchController(kt.Tuner):
             if isinstance(err.__cause__, AutoMLError):
                 raise err.__cause__ from None
             raise
-
-    def _warm_start(self, model: keras.Model, values: dict) -> int:
-        # Hyperband continues a trial from an earlier one's weights.
-        previous = values.get("tuner/trial_id")
-        path = self._file(previous, WEIGHTS) if previous else None
-        if path and os.path.exists(path):
-            model.optimizer.build(model.trainable_variables)
-            model.load_weights(path)
-            return int(values.get("tuner/initial_epoch", 0))
-        return 0
 
     def _file(self, trial_id: str, name: str) -> str:
         return os.path.join(self.oracle._get_trial_dir(trial_id), name)
@@ -288,12 +269,6 @@ def frozen_heap():
 
 def _fmt(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
-
-
-def _summary(model: keras.Model) -> str:
-    lines: list[str] = []
-    model.summary(print_fn=lambda line, **_: lines.append(line), line_length=110)
-    return "\n".join(lines)
 
 
 def _outcome(record: TrialRecord, objective: str) -> str:

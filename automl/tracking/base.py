@@ -70,6 +70,10 @@ class Tracker:
     def start_trial(self, trial_id: str, params: dict) -> None:
         """Opens a trial's run and records its hyperparameters."""
 
+    def restart_trial(self, trial_id: str, params: dict, reason: str) -> None:
+        """A trial's attempt was lost (its worker died) and another started: its run is closed as
+        killed with ``reason`` and replaced by a new one, as a resumed search replaces it."""
+
     def log_epoch(self, trial_id: str, epoch: int, metrics: dict[str, float]) -> None:
         """Records one epoch's metrics (step = epoch)."""
 

@@ -142,6 +142,21 @@ class MlflowTracker(Tracker):
         self.trial_runs[trial_id] = self.new_trial_run(trial_id)
         self.log_params(self.trial_runs[trial_id], params)
 
+    @_store_errors
+    def restart_trial(self, trial_id: str, params: dict, reason: str) -> None:
+        """Closes the lost attempt's run as KILLED (its epochs sent first) and deletes it, as a resume does
+        with a killed trial's run, then opens the next attempt's."""
+        from mlflow.entities import RunTag
+
+        old = self.trial_runs.get(trial_id)
+        if old is not None:
+            self._flush(trial_id, tags=[RunTag("status", "killed"), RunTag("failure_reason", reason[:5000])])
+            self.client.set_terminated(old, "KILLED")
+            self.client.delete_run(old)
+        self.flushed.pop(trial_id, None)
+        self.trial_runs[trial_id] = self.new_trial_run(trial_id)
+        self.log_params(self.trial_runs[trial_id], params)
+
     def new_trial_run(self, trial_id: str) -> str:
         """Creates ``trial-0007`` under the parent run; returns its id."""
         return self.client.create_run(

@@ -1,0 +1,156 @@
+"""The search's driver with Ray: the controller proposes as slots free up, workers train, the driver records.
+
+Everything the in-process search keeps stays here: the oracle and its files
+(`automl.search.journal`), the tracker, the progress lines. A free slot asks
+the oracle for a trial (``create_trial`` with the slot's id, KerasTuner's
+multi-worker protocol, so a running trial's values count as tried and
+resumed trials come first); the trial goes to Ray as a task; whichever task
+ends first is concluded as an in-process trial is (`SearchController.conclude`),
+and its slot asks again.
+
+Workers never write to MLflow: each attempt announces itself and posts its
+epochs on a Ray queue pinned to the driver's node, and the driver logs them
+(one writer, whatever the store). An attempt lost with its process or node is
+run again by Ray (``max_retries``); the driver sees the new attempt's
+announcement, closes the lost attempt's run as KILLED and opens a new one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras_tuner as kt
+
+from automl.distributed.runtime import RayRuntime
+from automl.distributed.worker import TRIALS_PER_PROCESS, WorkerSetup, attempt, warm
+from automl.errors import first_line
+from automl.search.attempt import Outcome, TrialJob
+from automl.search.controller import WEIGHTS, SearchController
+
+ATTEMPTS = 3  # a trial whose process or node dies this many times is FAILED
+POLL_SECONDS = 0.5  # longest wait between two looks at the relay (live metrics, lost attempts)
+RUNNING = kt.engine.trial.TrialStatus.RUNNING
+STOPPED = kt.engine.trial.TrialStatus.STOPPED
+
+
+class ParallelSearch:
+    """Runs a controller's trials on Ray, ``workers`` at a time.
+
+    Args:
+        controller: The search's controller (its oracle, tracker and progress).
+        runtime: The started Ray runtime.
+    """
+
+    def __init__(self, controller: SearchController, runtime: RayRuntime) -> None:
+        self.controller, self.runtime, self.ray = controller, runtime, runtime.ray
+        options = runtime.options
+        self.slots = [f"worker{i}" for i in range(options.workers)]
+        self.setup = WorkerSetup(options.cpus_per_trial, options.mixed_precision)
+        gpus = runtime.gpus_per_trial
+        # A process that initialized CUDA keeps the GPU it saw first: GPU trials take a fresh process each.
+        resources = dict(num_cpus=options.cpus_per_trial, num_gpus=gpus)
+        self.task = self.ray.remote(max_calls=1 if gpus else TRIALS_PER_PROCESS, max_retries=ATTEMPTS - 1,
+                                    retry_exceptions=False, **resources)(attempt)
+        self.warm = None if gpus else self.ray.remote(max_calls=TRIALS_PER_PROCESS, **resources)(warm)
+        self.running: dict[Any, tuple[str, kt.engine.trial.Trial]] = {}  # task -> (slot, trial)
+        self.attempts: dict[str, tuple[str, int]] = {}  # trial -> (its current attempt's token, attempt number)
+
+    def run(self) -> None:
+        """Runs trials until the oracle stops proposing and every running trial has ended."""
+        from ray.util.queue import Queue
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        c = self.controller
+        c.tracker.recover_trials(c.ended_records())
+        here = self.ray.get_runtime_context().get_node_id()
+        self.relay = Queue(actor_options={"num_cpus": 0,
+                                          "scheduling_strategy": NodeAffinitySchedulingStrategy(here, soft=False)})
+        self.context = self.ray.put(c.context)
+        warming = [self.warm.remote(self.setup) for _ in self.slots] if self.warm else []
+        try:
+            stopped = False
+            while True:
+                if not stopped:
+                    stopped = self._fill()
+                if not self.running:
+                    return
+                ready, _ = self.ray.wait(list(self.running), num_returns=1, timeout=POLL_SECONDS)
+                self._drain()
+                for task in ready:
+                    self._conclude(task)
+        finally:
+            for task in self.running:
+                self.ray.cancel(task, force=True)
+            for task in warming:
+                self.ray.cancel(task, force=True)
+            self._drain()
+            self.relay.shutdown()
+
+    def _fill(self) -> bool:
+        """Gives every free slot a trial; True once the oracle has no more to give."""
+        busy = {slot for slot, _ in self.running.values()}
+        for slot in (s for s in self.slots if s not in busy):
+            trial = self.controller.oracle.create_trial(slot)
+            if trial.status == STOPPED:
+                return True
+            if trial.status != RUNNING:  # IDLE: the controller waits for results before its next proposal
+                return False
+            self.controller.on_trial_begin(trial)
+            self.running[self.task.remote(self.context, self._job(trial), self.relay, self.setup)] = (slot, trial)
+        return False
+
+    def _job(self, trial: kt.engine.trial.Trial) -> TrialJob:
+        import os
+        import time
+
+        values = dict(trial.hyperparameters.values)
+        parent = values.get("tuner/trial_id")
+        path = self.controller._file(parent, WEIGHTS) if parent else None
+        weights = open(path, "rb").read() if path and os.path.exists(path) else None
+        deadline = self.controller.deadline
+        wall = None if deadline is None else time.time() + (deadline - time.monotonic())
+        return TrialJob(trial.trial_id, values, wall, weights)
+
+    def _conclude(self, task: Any) -> None:
+        """Ends the trial of a finished task: its outcome, or a failure after its last lost attempt."""
+        _, trial = self.running.pop(task)
+        try:
+            token, outcome = self.ray.get(task)
+            self._attempt(trial.trial_id, token, outcome.where)
+        except Exception as err:  # noqa: BLE001 - every attempt died with its process or node
+            tries = self.attempts.get(trial.trial_id, ("", 1))[1]
+            outcome = Outcome(trial.trial_id, reason=f"{tries} attempt(s) lost with their worker: "
+                                                     f"{first_line(err, typed=True)}")
+        self._drain()
+        self.attempts.pop(trial.trial_id, None)
+        self.controller.conclude(trial, outcome)
+
+    def _drain(self) -> None:
+        """Logs the epochs the workers posted and notes new attempts."""
+        relay = getattr(self, "relay", None)
+        if relay is None:
+            return
+        try:
+            messages = relay.get_nowait_batch(relay.qsize())
+        except Exception:  # noqa: BLE001 - the relay's node went away: the outcomes still carry the histories
+            return
+        for message in messages:
+            if message[0] == "begin":
+                self._attempt(*message[1:])
+            elif message[0] == "epoch":
+                _, trial_id, token, epoch, metrics = message
+                if self.attempts.get(trial_id, ("",))[0] == token:  # a lost attempt's late epochs are dropped
+                    self.controller.tracker.log_epoch(trial_id, epoch, metrics)
+
+    def _attempt(self, trial_id: str, token: str, where: str) -> None:
+        """Notes the attempt ``token`` of a trial; a new one means the one before was lost."""
+        known = self.attempts.get(trial_id)
+        if known is None:
+            self.attempts[trial_id] = (token, 1)
+        elif known[0] != token:
+            number = known[1] + 1
+            self.attempts[trial_id] = (token, number)
+            reason = f"attempt {known[1]} lost with its worker process or node; attempt {number} runs on {where}"
+            self.controller.progress.say(f"trial {int(trial_id) + 1} (id {trial_id}): {reason}")
+            trial = self.controller.oracle.trials[trial_id]
+            self.controller.tracker.restart_trial(trial_id, dict(trial.hyperparameters.values), reason)

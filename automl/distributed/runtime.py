@@ -1,0 +1,101 @@
+"""Ray for one search: a local runtime started and stopped by the command, or an existing cluster joined.
+
+A local runtime advertises 127.0.0.1, runs no dashboard and sends no usage
+statistics; its CPUs are the trials' (``workers x cpus_per_trial``), its GPUs
+those the machine has. Joining a cluster (``--address`` or ``RAY_ADDRESS``)
+uses the cluster's resources as they are and leaves the cluster running.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from automl.distributed import require
+from automl.errors import AutoMLError, first_line
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """The command's flags for trials in worker processes.
+
+    Attributes:
+        workers: Trials at once; 1 keeps trials in the command's own process (unless ``address`` is set).
+        address: A Ray cluster's ``HOST:PORT`` to join (None: ``RAY_ADDRESS``, else a local runtime).
+        cpus_per_trial: CPUs Ray reserves for a trial, and the size of its TensorFlow thread pools.
+        gpus_per_trial: GPUs per trial (None: 1 where the cluster has GPUs, else 0).
+        mixed_precision: Train with Keras's ``mixed_float16`` policy.
+    """
+
+    workers: int = 1
+    address: str | None = None
+    cpus_per_trial: float = 1.0
+    gpus_per_trial: float | None = None
+    mixed_precision: bool = False
+
+    @property
+    def remote(self) -> bool:
+        """Whether trials run in worker processes (more than one worker, or a cluster to join)."""
+        return self.workers > 1 or bool(self.joined_address)
+
+    @property
+    def joined_address(self) -> str | None:
+        """The cluster to join: ``--address``, else ``RAY_ADDRESS``."""
+        return self.address or os.environ.get("RAY_ADDRESS") or None
+
+
+class RayRuntime:
+    """Starts (or joins) Ray on entering, stops (or leaves) it on exit.
+
+    Args:
+        options: The worker flags.
+    """
+
+    def __init__(self, options: WorkerOptions) -> None:
+        self.options = options
+        self.ray = require("--address" if options.joined_address else "--workers")
+        self.gpus_per_trial = 0.0
+
+    def __enter__(self) -> "RayRuntime":
+        ray, address = self.ray, self.options.joined_address
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # nothing is sent anywhere
+        env = {"env_vars": {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}}
+        try:
+            if address:
+                ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False, runtime_env=env)
+            else:
+                cpus = max(1, int(round(self.options.workers * self.options.cpus_per_trial)))
+                ray.init(num_cpus=cpus, include_dashboard=False, _node_ip_address="127.0.0.1",
+                         logging_level=logging.ERROR, log_to_driver=False, runtime_env=env)
+        except Exception as err:  # noqa: BLE001 - Ray raises ConnectionError, RuntimeError, ValueError...
+            what = f"--address: cannot join the Ray cluster at {address!r}" if address else \
+                "--workers: cannot start a local Ray runtime"
+            raise AutoMLError(f"{what}: {first_line(err)}") from None
+        gpus = self.cluster_resources().get("GPU", 0)
+        chosen = self.options.gpus_per_trial
+        self.gpus_per_trial = float(chosen if chosen is not None else (1 if gpus >= 1 else 0))
+        if self.gpus_per_trial > gpus:
+            self.ray.shutdown()
+            raise AutoMLError(f"--gpus-per-trial: expected at most the {gpus:g} GPU(s) Ray sees, "
+                              f"received {self.gpus_per_trial:g}")
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.ray.shutdown()
+
+    def cluster_resources(self) -> dict[str, float]:
+        """Ray's resources in all (``CPU``, ``GPU``, custom ones)."""
+        return dict(self.ray.cluster_resources())
+
+    def describe(self) -> str:
+        """Where trials run, for the search's first line."""
+        resources = self.cluster_resources()
+        nodes = sum(1 for n in self.ray.nodes() if n.get("Alive"))
+        where = f"Ray cluster at {self.options.joined_address}" if self.options.joined_address else \
+            "a local Ray runtime"
+        gpus = f" + {self.gpus_per_trial:g} GPU" if self.gpus_per_trial else ""
+        per = f"{self.options.cpus_per_trial:g} CPU{gpus}"
+        return (f"{self.options.workers} worker(s) on {where} ({nodes} node(s), {resources.get('CPU', 0):g} CPUs, "
+                f"{resources.get('GPU', 0):g} GPUs), {per} per trial")
