@@ -6,7 +6,8 @@ test asks for it through the environment, a checkpoint does nothing:
 
 - ``AUTOML_KILL_AT=NAME`` (or ``NAME@N``) sends the process SIGKILL the first
   (or Nth) time it reaches ``NAME``: the kill is exactly there, not at a random
-  time, so a test can prove a resume is right at every step.
+  time, so a test can prove a resume is right at every step. ``NAME:KEY``
+  kills only at ``NAME`` for ``KEY`` (one trial: ``worker.epoch:3``).
 - ``AUTOML_TRACE=FILE`` appends ``NAME KEY`` to ``FILE`` at every point reached,
   so a test can count, across a kill and its resume, how often each trial was
   trained and committed.
@@ -33,9 +34,12 @@ def checkpoint(name: str, key: str = "") -> None:
         with open(trace, "a") as out:  # opened and closed each time: a kill loses nothing written
             out.write(f"{name} {key}\n")
     if kill:
-        _reached[name] += 1
         wanted, _, nth = kill.partition("@")
-        if wanted == name and _reached[name] == int(nth or 1):
+        wanted, _, only = wanted.partition(":")
+        if wanted != name or (only and only != key):
+            return
+        _reached[name] += 1
+        if _reached[name] == int(nth or 1):
             os.kill(os.getpid(), signal.SIGKILL)
 
 

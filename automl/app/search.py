@@ -78,7 +78,8 @@ def _search(tracker, card: LoadedCard, space: LoadedSpace, data, settings: Setti
             progress, device: str, opts: SearchOptions) -> SearchResult:
     """The search proper, once its state and parent run are open: trials, then the best model out."""
     tracker.log_dataset(_dataset_record(card, data))
-    controller = make_controller(space, settings, data, tracker, progress, folder)
+    controller = make_controller(space, settings, data, tracker, progress, folder,
+                                 "mixed_float16" if opts.mixed_precision else "float32")
     progress.say(f"search {experiment!r}: {settings.controller} controller, {settings.max_trials} trials, "
                  f"{data.name} ({len(data.y_train)} train / {len(data.y_val)} validation), device {device}")
     done = sum(1 for t in controller.oracle.trials.values() if t.status in ("COMPLETED", "FAILED"))
@@ -96,10 +97,6 @@ def _run_trials(controller, opts: SearchOptions, progress) -> None:
     """The trials: in this process one after another, or with ``--workers``/``--address`` on Ray."""
     workers = opts.worker_options()
     if not workers.remote:
-        if workers.mixed_precision:
-            import keras
-
-            keras.mixed_precision.set_global_policy("mixed_float16")
         controller.search()
         return
     from automl.distributed.driver import ParallelSearch
@@ -134,7 +131,8 @@ def _progress(settings: Settings, space: LoadedSpace, data, stream: Any):
     return Progress(settings.max_trials, objective_of(space, data.task)[0], stream)
 
 
-def make_controller(space: LoadedSpace, settings: Settings, data, tracker, progress, folder: Path):
+def make_controller(space: LoadedSpace, settings: Settings, data, tracker, progress, folder: Path,
+                    precision: str = "float32"):
     """The KerasTuner-driven controller of a search, resumed from ``folder`` (`open_state` empties it for
     ``--fresh``, after checking it is the toolkit's own; KerasTuner's overwrite would delete any folder)."""
     import keras_tuner as kt
@@ -167,7 +165,7 @@ def make_controller(space: LoadedSpace, settings: Settings, data, tracker, progr
         controller = SearchController(oracle, data=data, train=train, tracker=tracker, progress=progress,
                                       directory=str(folder.parent), project_name=folder.name,
                                       overwrite=False, seed=settings.seed,
-                                      derived=[n for n, _ in objectives if n in DERIVED])
+                                      derived=[n for n, _ in objectives if n in DERIVED], precision=precision)
     return controller
 
 

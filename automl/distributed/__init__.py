@@ -9,6 +9,8 @@ the in-process search (`automl.search.attempt`).
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from types import ModuleType
 
 from automl.errors import AutoMLError
@@ -22,9 +24,24 @@ def require(flag: str) -> ModuleType:
     Raises:
         AutoMLError: Ray is not installed.
     """
+    token_auth_like_ray_start()  # read by Ray as it loads
     try:
         import ray
     except ImportError:
         raise AutoMLError(f"{flag}: needs Ray, which is not installed; install the {EXTRA!r} extra: "
                           f"pip install 'keras-automl[{EXTRA}]'") from None
     return ray
+
+
+def token_auth_like_ray_start() -> None:
+    """Uses token authentication when this machine has a token, as ``ray start`` does.
+
+    Ray's nodes turn token authentication on by themselves when ``RAY_AUTH_MODE`` is unset and a
+    token exists (``RAY_AUTH_TOKEN``, ``RAY_AUTH_TOKEN_PATH`` or ``~/.ray/auth_token``); a driver
+    joining a cluster does not, and is then refused by it. Ray reads the mode as it loads.
+    """
+    if "RAY_AUTH_MODE" in os.environ:
+        return
+    path = Path(os.environ.get("RAY_AUTH_TOKEN_PATH") or Path.home() / ".ray" / "auth_token")
+    if os.environ.get("RAY_AUTH_TOKEN") or path.exists():
+        os.environ["RAY_AUTH_MODE"] = "token"

@@ -45,7 +45,7 @@ class ParallelSearch:
         self.controller, self.runtime, self.ray = controller, runtime, runtime.ray
         options = runtime.options
         self.slots = [f"worker{i}" for i in range(options.workers)]
-        self.setup = WorkerSetup(options.cpus_per_trial, options.mixed_precision)
+        self.setup = WorkerSetup(options.cpus_per_trial)
         gpus = runtime.gpus_per_trial
         # A process that initialized CUDA keeps the GPU it saw first: GPU trials take a fresh process each.
         resources = dict(num_cpus=options.cpus_per_trial, num_gpus=gpus)

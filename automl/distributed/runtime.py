@@ -61,7 +61,11 @@ class RayRuntime:
     def __enter__(self) -> "RayRuntime":
         ray, address = self.ray, self.options.joined_address
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # nothing is sent anywhere
-        env = {"env_vars": {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}}
+        from automl.faults import KILL_VARIABLE, TRACE_VARIABLE
+
+        # The fault tests' kill points and trace follow the search to workers on every node.
+        faults = {k: os.environ[k] for k in (KILL_VARIABLE, TRACE_VARIABLE) if os.environ.get(k)}
+        env = {"env_vars": {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore", **faults}}
         try:
             if address:
                 ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False, runtime_env=env)

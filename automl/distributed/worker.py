@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 TRIALS_PER_PROCESS = 20
-_prepared: tuple | None = None  # the set-up this process was given (it can be given only once)
+_prepared: tuple | None = None  # the set-up this process was given (TensorFlow takes it only once)
 
 
 @dataclass(frozen=True)
@@ -25,35 +25,30 @@ class WorkerSetup:
 
     Attributes:
         cpus: CPUs a trial has: TensorFlow's thread pools are this size.
-        mixed_precision: Train in float16 with float32 variables (Keras's ``mixed_float16`` policy).
     """
 
     cpus: float = 1.0
-    mixed_precision: bool = False
 
 
 def prepare(setup: WorkerSetup) -> None:
-    """Sets TensorFlow's thread pools, GPU memory growth and the precision policy, once per process.
+    """Sets TensorFlow's thread pools and GPU memory growth, once per process (the precision policy is
+    the trial's: `automl.search.attempt.TrialContext`).
 
     Ray sets ``CUDA_VISIBLE_DEVICES`` to the trial's own GPUs before the task runs,
     so TensorFlow sees only those.
     """
     global _prepared
-    key = (setup.cpus, setup.mixed_precision)
-    if _prepared == key:
+    if _prepared is not None:  # thread pools can be sized only before TensorFlow's runtime starts
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
     import tensorflow as tf
 
     threads = max(1, int(setup.cpus))
-    if _prepared is None:  # thread pools can be sized only before TensorFlow's runtime starts
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
-        for gpu in tf.config.list_physical_devices("GPU"):
-            tf.config.experimental.set_memory_growth(gpu, True)
-    keras.mixed_precision.set_global_policy("mixed_float16" if setup.mixed_precision else "float32")
-    _prepared = key
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    for gpu in tf.config.list_physical_devices("GPU"):
+        tf.config.experimental.set_memory_growth(gpu, True)
+    _prepared = (setup.cpus,)
 
 
 def warm(setup: WorkerSetup) -> str:
@@ -72,18 +67,31 @@ def attempt(context: Any, job: Any, relay: Any, setup: WorkerSetup) -> Any:
     Ray runs this again elsewhere when the process or its node dies; the driver
     tells the attempts apart by the token each one announces.
     """
+    from automl.faults import checkpoint
     from automl.search.attempt import run_attempt
 
     prepare(setup)
     token = uuid.uuid4().hex
     post(relay, ("begin", job.trial_id, token, _where()))
+    checkpoint("worker.started", f"{job.trial_id} {os.getpid()} {_node()}")
 
     def sink(trial_id: str, epoch: int, metrics: dict) -> None:
         post(relay, ("epoch", trial_id, token, epoch, metrics))
+        checkpoint("worker.epoch", trial_id)  # where the fault tests kill a worker mid-trial
 
     outcome = run_attempt(context, job, sink)
     outcome.where = _where()
+    outcome.rss_mb = _rss_mb()
     return token, outcome
+
+
+def _rss_mb() -> float:
+    """This process's resident memory in MB, after the trial (what a long-lived worker keeps)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError):  # not Linux
+        return 0.0
 
 
 def post(relay: Any, message: tuple) -> None:
@@ -97,10 +105,14 @@ def post(relay: Any, message: tuple) -> None:
 def _where() -> str:
     import socket
 
+    return f"{socket.gethostname()}:{os.getpid()} (node {_node()[:8]})"
+
+
+def _node() -> str:
+    """This process's Ray node id ("local" outside Ray)."""
     try:
         import ray
 
-        node = ray.get_runtime_context().get_node_id()[:8]
+        return ray.get_runtime_context().get_node_id()
     except Exception:  # noqa: BLE001 - outside Ray (tests call attempt directly)
-        node = "local"
-    return f"{socket.gethostname()}:{os.getpid()} (node {node})"
+        return "local"

@@ -43,6 +43,7 @@ class TrialContext:
         objective: ``(metric, "max" | "min")``.
         derived: Objectives measured on each trained model (parameter_count, latency_ms).
         seed: The search's seed; a trial's seed derives from it and the trial id.
+        precision: Keras's dtype policy for the trial (``mixed_float16`` with ``--mixed-precision``).
     """
 
     data: DataBundle
@@ -51,6 +52,7 @@ class TrialContext:
     objective: tuple[str, str]
     derived: tuple[str, ...] = ()
     seed: int = 0
+    precision: str = "float32"
 
     def trial_seed(self, trial_id: str) -> int:
         """The seed of a trial's initialization and shuffling: the same on every attempt and host."""
@@ -88,6 +90,7 @@ class Outcome:
         history: Every epoch's metrics as ``(epoch, value)`` pairs, by name.
         weights: The best epoch's weights (a ``.weights.h5`` file's bytes).
         where: The host and process that trained it.
+        rss_mb: That process's resident memory after the trial (0 when not measured).
     """
 
     trial_id: str
@@ -99,6 +102,7 @@ class Outcome:
     history: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     weights: bytes | None = None
     where: str = ""
+    rss_mb: float = 0.0
 
 
 class EpochLogger(keras.callbacks.Callback):
@@ -137,6 +141,8 @@ def train_candidate(ctx: TrialContext, trial_id: str, values: dict, logger: Epoc
     """
     seed = ctx.trial_seed(trial_id)
     keras.utils.set_random_seed(seed)
+    # Set for each trial: clear_session, which ends every trial, resets the global policy.
+    keras.mixed_precision.set_global_policy(ctx.precision)
     with released_graphs():
         model = build_model(values, ctx.spec, ctx.train.epochs)
         initial = _warm_start(model, values, parent_path)

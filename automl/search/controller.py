@@ -59,13 +59,14 @@ class SearchController(kt.Tuner):
         overwrite: Start over instead of resuming.
         seed: Base seed of weight initialization and shuffling.
         derived: Objectives measured on each trained model (parameter_count, latency_ms).
+        precision: Keras's dtype policy for training (``mixed_float16`` with ``--mixed-precision``).
 
     Training stops at an epoch boundary past the oracle's deadline (``--time-budget``).
     """
 
     def __init__(self, oracle: kt.Oracle, *, data: DataBundle, train: Train, tracker: Tracker,
                  progress: Progress, directory: str, project_name: str, overwrite: bool,
-                 seed: int, derived: tuple[str, ...] | list[str] = ()) -> None:
+                 seed: int, derived: tuple[str, ...] | list[str] = (), precision: str = "float32") -> None:
         if not isinstance(oracle, Managed):  # Durable before KerasTuner reloads it: the reload reconciles files
             raise TypeError(f"SearchController: expected an oracle built on automl.search.managed.Managed, "
                             f"received {type(oracle).__name__}")
@@ -84,7 +85,9 @@ class SearchController(kt.Tuner):
         self.derived: list[str] = list(derived)  # objectives measured on each trained model
         self.results: dict[str, tuple[FitResult, int, str, dict[str, float]]] = {}
         self.histories: dict[str, dict[str, list[tuple[int, float]]]] = {}  # each trial's epochs, failed ones too
-        self.context = TrialContext(data, self.spec, train, self.objective_pair, tuple(self.derived), seed)
+        self.where: dict[str, dict[str, str]] = {}  # the worker that trained each trial, when not this process
+        self.context = TrialContext(data, self.spec, train, self.objective_pair, tuple(self.derived), seed,
+                                    precision)
 
     # --- one trial -------------------------------------------------------------
 
@@ -119,6 +122,7 @@ class SearchController(kt.Tuner):
         """Ends a trial trained in another process as `run_trial` and KerasTuner's loop end one trained here:
         its weights and facts saved, its metrics given to the oracle, then `on_trial_end`."""
         self.histories[trial.trial_id] = outcome.history
+        self.where[trial.trial_id] = {"worker": outcome.where, "worker_rss_mb": f"{outcome.rss_mb:.0f}"}
         if outcome.result is None:
             self.reasons[trial.trial_id] = outcome.reason
             trial.status, trial.message = kt.engine.trial.TrialStatus.FAILED, outcome.reason
@@ -200,10 +204,12 @@ class SearchController(kt.Tuner):
     def _record(self, trial: kt.engine.trial.Trial) -> TrialRecord:
         values = dict(trial.hyperparameters.values)
         history = self.histories.pop(trial.trial_id, {})
+        # Host, process and Ray node of a trial trained in a worker, and the worker's memory after it.
+        worker = self.where.pop(trial.trial_id, {})
         if trial.status != kt.engine.trial.TrialStatus.COMPLETED:
             reason = self.reasons.get(trial.trial_id) or (trial.message or "unknown error").strip().splitlines()[-1]
-            return TrialRecord(trial.trial_id, "failed", reason=reason, tags={"family": values.get("family", "")},
-                               history=history, params=values)
+            return TrialRecord(trial.trial_id, "failed", reason=reason,
+                               tags={"family": values.get("family", ""), **worker}, history=history, params=values)
         result, params, summary, derived = self.results[trial.trial_id]
         return TrialRecord(
             trial.trial_id, "stopped_early" if result.stopped_early else "completed",
@@ -211,7 +217,7 @@ class SearchController(kt.Tuner):
             tags={"family": values.get("family", ""), "parameter_count": params,
                   "epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
                   "stopped_early": str(result.stopped_early).lower(), "train_seconds": f"{result.seconds:.2f}",
-                  "objective": f"{result.at_best()[self.objective_pair[0]]:.6f}"},
+                  "objective": f"{result.at_best()[self.objective_pair[0]]:.6f}", **worker},
             texts={"model_summary.txt": summary}, history=history, params=values)
 
     # --- results ---------------------------------------------------------------

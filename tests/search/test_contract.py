@@ -531,6 +531,45 @@ def test_k_two_trials_run_at_once(name, tmp_path):
 
 
 @pytest.mark.parametrize("name", CONTROLLERS)
+def test_m_four_workers_never_get_a_configuration_still_running(name, tmp_path):
+    """(m) Four workers keep four trials running for a whole search, past any random start.
+
+    ``automl search --workers 4`` asks the controller whenever a worker frees up,
+    while three other trials train: no proposal may repeat a configuration still
+    running (a model-based controller sees no score for it yet), and none repeats
+    one that ended while untried ones remain.
+    """
+    applies("m", name)
+    hp = medium_space()
+    oracle = make(name, hp, tmp_path, max_trials=30)
+    running: dict[str, kt.engine.trial.Trial] = {}
+    proposals: list[Proposal] = []
+    workers = [f"worker-{i}" for i in range(4)]
+    for turn in range(200):
+        for worker in (w for w in workers if w not in running):
+            trial = oracle.create_trial(worker)
+            if trial.status != "RUNNING":
+                continue
+            values = dict(trial.hyperparameters.values)
+            if "tuner/trial_id" not in values:
+                busy = {key(t.hyperparameters.values) for t in running.values()}
+                assert key(values) not in busy, f"{name} proposed {key(values)}, which is still running"
+            else:
+                assert values["tuner/trial_id"] not in {t.trial_id for t in running.values()}
+            running[worker] = trial
+            proposals.append((trial.trial_id, values))
+        if not running:
+            break
+        worker = sorted(running)[turn % len(running)]  # trials end in an order unrelated to their start
+        trial = running.pop(worker)
+        oracle.update_trial(trial.trial_id, {METRIC: score(trial.hyperparameters.values)})
+        trial.status = "COMPLETED"
+        oracle.end_trial(trial)
+    assert not running and len(oracle.trials) == 30
+    assert not repeats(new_configurations(proposals)), f"{name} started a configuration twice"
+
+
+@pytest.mark.parametrize("name", CONTROLLERS)
 def test_l_initial_points_come_first_once_or_are_refused_with_the_reason(name, tmp_path):
     """(l) A point (completed with defaults, inactive values dropped) is the first proposal, or among the
     first random draws of a budgeted controller, and is not proposed again after a resume; a controller
