@@ -222,7 +222,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     """Runs a search and prints the leaderboard, test score and where things went."""
-    from automl.app.search import SearchOptions, load_inputs, run_search
+    from automl.app.search import SearchOptions, load_inputs, run_search, start_workers
 
     opts = SearchOptions(
         dataset=args.dataset, space=args.space, controller=args.controller, max_trials=args.max_trials,
@@ -236,10 +236,11 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.register and args.no_tracking:
         raise UsageError("--register: needs MLflow tracking, but --no-tracking was given")
     inputs = load_inputs(opts)  # bad names, files and data fail here, before TensorFlow loads
+    runtime = start_workers(opts)  # with --workers: Ray's workers import TensorFlow while this process does
     _quiet_tensorflow(args.device)
     from automl.app.results import print_summary
 
-    print_summary(run_search(opts, inputs=inputs))
+    print_summary(run_search(opts, inputs=inputs, runtime=runtime))
     return 0
 
 

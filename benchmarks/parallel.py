@@ -15,7 +15,9 @@ A trial phase lasts from the first trial run's start to the last one's end
 (read from the MLflow store). Trials per hour = trials / phase. The dispatch
 overhead is (phase with one worker - phase in process) / trials: what the
 worker path adds to each trial (the first trial's wait for its worker's
-TensorFlow import included). Also: the local runtime's start and stop (a
+TensorFlow import included). "Once warm" counts only the trials that end
+after every worker has ended its first one (a long search's rate, without
+the one-time wait for the workers' TensorFlow import). Also: the local runtime's start and stop (a
 ``--workers 2`` search without ``--address``, whole command against the
 runtime-backed one), and the resident memory of each worker process after
 each of its trials (MB per trial: what bounds ``TRIALS_PER_PROCESS``).
@@ -62,8 +64,9 @@ def search(folder: Path, name: str, trials: int, epochs: int, *flags: str, env: 
     return time.perf_counter() - started
 
 
-def phase(folder: Path, name: str) -> tuple[float, dict[str, list[float]]]:
-    """The trial phase's seconds, and each worker process's memory after each of its trials, in order."""
+def phase(folder: Path, name: str) -> tuple[float, float, dict[str, list[float]]]:
+    """The trial phase's seconds, the steady rate (trials a second once every worker has ended a trial),
+    and each worker process's memory after each of its trials, in order."""
     from mlflow.tracking import MlflowClient
 
     client = MlflowClient(f"sqlite:///{folder / 'mlruns' / 'mlflow.db'}")
@@ -71,17 +74,21 @@ def phase(folder: Path, name: str) -> tuple[float, dict[str, list[float]]]:
                               max_results=1000)
     assert all(r.info.status == "FINISHED" for r in runs)
     span = (max(r.info.end_time for r in runs) - min(r.info.start_time for r in runs)) / 1000
+    ends = sorted(r.info.end_time / 1000 for r in runs)
+    workers = len({r.data.tags.get("worker", "").split(" ")[0] for r in runs})
+    warm = ends[workers - 1]  # every worker has ended its first trial (its TensorFlow import paid)
+    steady = (len(ends) - workers) / (ends[-1] - warm)
     memory: dict[str, list[float]] = {}
     for run in sorted(runs, key=lambda r: r.info.end_time):
         worker = run.data.tags.get("worker")
         if worker:
             memory.setdefault(worker.split(" ")[0], []).append(float(run.data.tags["worker_rss_mb"]))
-    return span, memory
+    return span, steady, memory
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=16)
+    parser.add_argument("--trials", type=int, default=24)
     parser.add_argument("--epochs", type=int, default=4)
     args = parser.parse_args()
     ray = str(Path(sys.executable).with_name("ray"))
@@ -104,21 +111,24 @@ def main() -> None:
         whole["two_workers_local"] = search(folder, "two-local", args.trials, args.epochs, "--workers", "2")
         spans = {name: phase(folder, experiment) for name, experiment in
                  (("in_process", "in-process"), ("one_worker", "one-worker"), ("two_workers", "two-workers"))}
-    per_hour = {name: args.trials / span * 3600 for name, (span, _) in spans.items()}
+    per_hour = {name: args.trials / span * 3600 for name, (span, _, _) in spans.items()}
+    steady = {name: rate * 3600 for name, (_, rate, _) in spans.items()}
     overhead = (spans["one_worker"][0] - spans["in_process"][0]) / args.trials
-    growth = [slope(series) for _, memory in spans.values() for series in memory.values() if len(series) >= 3]
-    for name, (span, _) in spans.items():
-        print(f"{name:12s} trial phase {span:7.1f} s  {per_hour[name]:7.0f} trials/hour  whole command "
-              f"{whole[name]:6.1f} s")
+    steady_overhead = 1 / steady["one_worker"] * 3600 - 1 / steady["in_process"] * 3600
+    growth = [slope(series) for _, _, memory in spans.values() for series in memory.values() if len(series) >= 3]
+    for name, (span, _, _) in spans.items():
+        print(f"{name:12s} trial phase {span:7.1f} s  {per_hour[name]:7.0f} trials/hour ({steady[name]:5.0f} once "
+              f"warm)  whole command {whole[name]:6.1f} s")
     print(f"two workers, local runtime started and stopped by the command: whole command "
           f"{whole['two_workers_local']:.1f} s (against {whole['two_workers']:.1f} s on a running runtime)")
     result("parallel", trials=args.trials, epochs=args.epochs,
            trials_per_hour={k: round(v) for k, v in per_hour.items()},
            speedup_two_workers=round(per_hour["two_workers"] / per_hour["in_process"], 3),
-           dispatch_overhead_s=round(overhead, 3),
+           speedup_two_workers_warm=round(steady["two_workers"] / steady["in_process"], 3),
+           dispatch_overhead_s=round(overhead, 3), dispatch_overhead_warm_s=round(steady_overhead, 3),
            local_runtime_s=round(whole["two_workers_local"] - whole["two_workers"], 1),
            worker_rss_mb_per_trial=round(max(growth), 2) if growth else None,
-           worker_rss_mb=max((s[-1] for _, m in spans.values() for s in m.values()), default=None))
+           worker_rss_mb=max((s[-1] for _, _, m in spans.values() for s in m.values()), default=None))
 
 
 if __name__ == "__main__":

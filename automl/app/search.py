@@ -33,8 +33,19 @@ __all__ = ["SearchOptions", "SearchResult", "Settings", "experiment_name", "load
            "objective_of", "objectives_of", "resolve", "run_search"]
 
 
+def start_workers(opts: SearchOptions):
+    """For ``--workers``/``--address``: Ray started or joined now, its workers importing TensorFlow while
+    this process does the same; None when trials run in this process. `run_search` stops it."""
+    workers = opts.worker_options()
+    if not workers.remote:
+        return None
+    from automl.distributed.runtime import RayRuntime
+
+    return RayRuntime(workers).start()
+
+
 def run_search(opts: SearchOptions, progress_stream: Any = None, inputs: tuple | None = None,
-               tracker: Any = None) -> SearchResult:
+               tracker: Any = None, runtime: Any = None) -> SearchResult:
     """Runs (or resumes) a search and exports its best model.
 
     Args:
@@ -42,6 +53,7 @@ def run_search(opts: SearchOptions, progress_stream: Any = None, inputs: tuple |
         progress_stream: Where progress lines go (standard error by default).
         inputs: What `load_inputs` returned, when the caller loaded them already.
         tracker: A `Tracker` to use instead of the one ``opts`` names (benchmarks wrap one).
+        runtime: What `start_workers` returned, when the caller started the workers already.
 
     Returns:
         The leaderboard, test score, export folder and tracking facts.
@@ -49,6 +61,21 @@ def run_search(opts: SearchOptions, progress_stream: Any = None, inputs: tuple |
     Raises:
         AutoMLError: Bad input, a search that cannot go on, or a failed export.
     """
+    with runtime or _workers(opts) as workers:  # a Ray runtime entered (and stopped at the end), or None
+        return _run_search(opts, progress_stream, inputs, tracker, workers)
+
+
+def _workers(opts: SearchOptions):
+    workers = opts.worker_options()
+    if not workers.remote:
+        return contextlib.nullcontext()
+    from automl.distributed.runtime import RayRuntime
+
+    return RayRuntime(workers)
+
+
+def _run_search(opts: SearchOptions, progress_stream: Any, inputs: tuple | None, tracker: Any,
+                runtime: Any) -> SearchResult:
     card, space, data = inputs or load_inputs(opts)
     settings = resolve(space, opts)
     experiment = experiment_name(opts, card, space)
@@ -71,11 +98,12 @@ def run_search(opts: SearchOptions, progress_stream: Any = None, inputs: tuple |
                 resume_run_id=state.parent_run_id, token=state.token)
             save_state(folder, state)
             checkpoint("search.started")
-            return _search(tracker, card, space, data, settings, experiment, folder, progress, device, opts)
+            return _search(tracker, card, space, data, settings, experiment, folder, progress, device, opts,
+                           runtime)
 
 
 def _search(tracker, card: LoadedCard, space: LoadedSpace, data, settings: Settings, experiment: str, folder: Path,
-            progress, device: str, opts: SearchOptions) -> SearchResult:
+            progress, device: str, opts: SearchOptions, runtime: Any = None) -> SearchResult:
     """The search proper, once its state and parent run are open: trials, then the best model out."""
     tracker.log_dataset(_dataset_record(card, data))
     controller = make_controller(space, settings, data, tracker, progress, folder,
@@ -85,7 +113,7 @@ def _search(tracker, card: LoadedCard, space: LoadedSpace, data, settings: Setti
     done = sum(1 for t in controller.oracle.trials.values() if t.status in ("COMPLETED", "FAILED"))
     if done:
         progress.say(f"resuming: {done} of {settings.max_trials} trials already done ({folder})")
-    _run_trials(controller, opts, progress)
+    _run_trials(controller, runtime, progress)
     tracker.trials_done()
     checkpoint("search.trials_done")
     if _out_of_time(controller):
@@ -93,18 +121,15 @@ def _search(tracker, card: LoadedCard, space: LoadedSpace, data, settings: Setti
     return _finish(controller, tracker, data, card, space, settings, experiment, opts)
 
 
-def _run_trials(controller, opts: SearchOptions, progress) -> None:
+def _run_trials(controller, runtime, progress) -> None:
     """The trials: in this process one after another, or with ``--workers``/``--address`` on Ray."""
-    workers = opts.worker_options()
-    if not workers.remote:
+    if runtime is None:
         controller.search()
         return
     from automl.distributed.driver import ParallelSearch
-    from automl.distributed.runtime import RayRuntime
 
-    with RayRuntime(workers) as runtime:
-        progress.say(f"trials run in worker processes: {runtime.describe()}")
-        ParallelSearch(controller, runtime).run()
+    progress.say(f"trials run in worker processes: {runtime.describe()}")
+    ParallelSearch(controller, runtime).run()
 
 
 def _out_of_time(controller) -> bool:

@@ -17,17 +17,15 @@ announcement, closes the lost attempt's run as KILLED and opens a new one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import keras_tuner as kt
 
 from automl.distributed.runtime import RayRuntime
-from automl.distributed.worker import TRIALS_PER_PROCESS, WorkerSetup, attempt, warm
 from automl.errors import first_line
 from automl.search.attempt import Outcome, TrialJob
 from automl.search.controller import WEIGHTS, SearchController
 
-ATTEMPTS = 3  # a trial whose process or node dies this many times is FAILED
 POLL_SECONDS = 0.5  # longest wait between two looks at the relay (live metrics, lost attempts)
 RUNNING = kt.engine.trial.TrialStatus.RUNNING
 STOPPED = kt.engine.trial.TrialStatus.STOPPED
@@ -43,15 +41,8 @@ class ParallelSearch:
 
     def __init__(self, controller: SearchController, runtime: RayRuntime) -> None:
         self.controller, self.runtime, self.ray = controller, runtime, runtime.ray
-        options = runtime.options
-        self.slots = [f"worker{i}" for i in range(options.workers)]
-        self.setup = WorkerSetup(options.cpus_per_trial)
-        gpus = runtime.gpus_per_trial
-        # A process that initialized CUDA keeps the GPU it saw first: GPU trials take a fresh process each.
-        resources = dict(num_cpus=options.cpus_per_trial, num_gpus=gpus)
-        self.task = self.ray.remote(max_calls=1 if gpus else TRIALS_PER_PROCESS, max_retries=ATTEMPTS - 1,
-                                    retry_exceptions=False, **resources)(attempt)
-        self.warm = None if gpus else self.ray.remote(max_calls=TRIALS_PER_PROCESS, **resources)(warm)
+        self.slots = [f"worker{i}" for i in range(runtime.options.workers)]
+        self.task, self.setup = runtime.task, runtime.setup
         self.running: dict[Any, tuple[str, kt.engine.trial.Trial]] = {}  # task -> (slot, trial)
         self.attempts: dict[str, tuple[str, int]] = {}  # trial -> (its current attempt's token, attempt number)
 
@@ -66,7 +57,6 @@ class ParallelSearch:
         self.relay = Queue(actor_options={"num_cpus": 0,
                                           "scheduling_strategy": NodeAffinitySchedulingStrategy(here, soft=False)})
         self.context = self.ray.put(c.context)
-        warming = [self.warm.remote(self.setup) for _ in self.slots] if self.warm else []
         try:
             stopped = False
             while True:
@@ -76,12 +66,15 @@ class ParallelSearch:
                     return
                 ready, _ = self.ray.wait(list(self.running), num_returns=1, timeout=POLL_SECONDS)
                 self._drain()
-                for task in ready:
-                    self._conclude(task)
+                # Each ended trial is committed, the freed workers get their next trials, and only then
+                # are the store and the progress lines told: a worker never waits on MLflow.
+                reports = [self._conclude(task) for task in ready]
+                if ready and not stopped:
+                    stopped = self._fill()
+                for report in reports:
+                    report()
         finally:
             for task in self.running:
-                self.ray.cancel(task, force=True)
-            for task in warming:
                 self.ray.cancel(task, force=True)
             self._drain()
             self.relay.shutdown()
@@ -95,8 +88,9 @@ class ParallelSearch:
                 return True
             if trial.status != RUNNING:  # IDLE: the controller waits for results before its next proposal
                 return False
-            self.controller.on_trial_begin(trial)
+            # Submitted first, its run opened after: the driver logs its epochs only after this returns.
             self.running[self.task.remote(self.context, self._job(trial), self.relay, self.setup)] = (slot, trial)
+            self.controller.on_trial_begin(trial)
         return False
 
     def _job(self, trial: kt.engine.trial.Trial) -> TrialJob:
@@ -111,8 +105,9 @@ class ParallelSearch:
         wall = None if deadline is None else time.time() + (deadline - time.monotonic())
         return TrialJob(trial.trial_id, values, wall, weights)
 
-    def _conclude(self, task: Any) -> None:
-        """Ends the trial of a finished task: its outcome, or a failure after its last lost attempt."""
+    def _conclude(self, task: Any) -> Callable[[], None]:
+        """Commits the trial of a finished task (its outcome, or a failure after its last lost attempt);
+        returns what tells the tracker."""
         _, trial = self.running.pop(task)
         try:
             token, outcome = self.ray.get(task)
@@ -123,7 +118,7 @@ class ParallelSearch:
                                                      f"{first_line(err, typed=True)}")
         self._drain()
         self.attempts.pop(trial.trial_id, None)
-        self.controller.conclude(trial, outcome)
+        return self.controller.conclude(trial, outcome)
 
     def _drain(self) -> None:
         """Logs the epochs the workers posted and notes new attempts."""

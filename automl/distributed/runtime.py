@@ -57,8 +57,17 @@ class RayRuntime:
         self.options = options
         self.ray = require("--address" if options.joined_address else "--workers")
         self.gpus_per_trial = 0.0
+        self.started = False
+        self.task: Any = None  # the trial task (`automl.distributed.worker.attempt`) with its resources
+        self.warming: list = []  # the warm-up tasks, one per worker
 
     def __enter__(self) -> "RayRuntime":
+        if not self.started:
+            self.start()
+        return self
+
+    def start(self) -> "RayRuntime":
+        """Starts or joins Ray, and has every worker import TensorFlow while the caller goes on."""
         ray, address = self.ray, self.options.joined_address
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # nothing is sent anywhere
         from automl.faults import KILL_VARIABLE, TRACE_VARIABLE
@@ -84,9 +93,27 @@ class RayRuntime:
             self.ray.shutdown()
             raise AutoMLError(f"--gpus-per-trial: expected at most the {gpus:g} GPU(s) Ray sees, "
                               f"received {self.gpus_per_trial:g}")
+        self.started = True
+        self._tasks()
         return self
 
+    def _tasks(self) -> None:
+        """The trial task with its resources and retries, and the warm-up of one process per worker."""
+        from automl.distributed.worker import ATTEMPTS, TRIALS_PER_PROCESS, WorkerSetup, attempt, warm
+
+        gpus = self.gpus_per_trial
+        self.setup = WorkerSetup(self.options.cpus_per_trial)
+        resources = dict(num_cpus=self.options.cpus_per_trial, num_gpus=gpus)
+        # A process that initialized CUDA keeps the GPU it saw first: GPU trials take a fresh process each.
+        self.task = self.ray.remote(max_calls=1 if gpus else TRIALS_PER_PROCESS, max_retries=ATTEMPTS - 1,
+                                    retry_exceptions=False, **resources)(attempt)
+        if not gpus:  # a fresh process per GPU trial: nothing to warm
+            warming = self.ray.remote(max_calls=TRIALS_PER_PROCESS, **resources)(warm)
+            self.warming = [warming.remote(self.setup) for _ in range(self.options.workers)]
+
     def __exit__(self, *exc: Any) -> None:
+        for task in self.warming:
+            self.ray.cancel(task, force=True)
         self.ray.shutdown()
 
     def cluster_resources(self) -> dict[str, float]:

@@ -10,12 +10,14 @@ leaves behind in a process is bounded by `released_graphs` and
 
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 TRIALS_PER_PROCESS = 20
+ATTEMPTS = 3  # a trial whose process or node dies this many times is FAILED (Ray's retries: ATTEMPTS - 1)
 _prepared: tuple | None = None  # the set-up this process was given (TensorFlow takes it only once)
 
 
@@ -48,6 +50,12 @@ def prepare(setup: WorkerSetup) -> None:
     tf.config.threading.set_inter_op_parallelism_threads(threads)
     for gpu in tf.config.list_physical_devices("GPU"):
         tf.config.experimental.set_memory_growth(gpu, True)
+    import automl.search.attempt  # noqa: F401 - the builders and everything a trial imports
+
+    # As the in-process search does (`automl.search.controller.frozen_heap`): the full collection in each
+    # trial's clear_session then walks only what trials made, not TensorFlow's and Keras's own objects.
+    gc.collect(1)
+    gc.freeze()
     _prepared = (setup.cpus,)
 
 
@@ -56,8 +64,6 @@ def warm(setup: WorkerSetup) -> str:
     import socket
 
     prepare(setup)
-    import automl.search.attempt  # noqa: F401 - the builders and everything a trial imports
-
     return f"{socket.gethostname()}:{os.getpid()}"
 
 

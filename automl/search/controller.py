@@ -12,7 +12,7 @@ import gc
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import keras
 import keras_tuner as kt
@@ -118,9 +118,10 @@ class SearchController(kt.Tuner):
         atomic.write_json(self._file(trial_id, FACTS), facts)
         return {**result.at_best(), **derived}
 
-    def conclude(self, trial: kt.engine.trial.Trial, outcome: Outcome) -> None:
+    def conclude(self, trial: kt.engine.trial.Trial, outcome: Outcome) -> Callable[[], None]:
         """Ends a trial trained in another process as `run_trial` and KerasTuner's loop end one trained here:
-        its weights and facts saved, its metrics given to the oracle, then `on_trial_end`."""
+        its weights and facts saved, its metrics given to the oracle, then `commit`, whose second half
+        (the tracker told) is returned for the caller to run."""
         self.histories[trial.trial_id] = outcome.history
         self.where[trial.trial_id] = {"worker": outcome.where, "worker_rss_mb": f"{outcome.rss_mb:.0f}"}
         if outcome.result is None:
@@ -134,7 +135,7 @@ class SearchController(kt.Tuner):
             self.oracle.update_trial(trial.trial_id, tuner_utils.convert_to_metrics_dict(metrics, objective),
                                      step=tuner_utils.get_best_step(metrics, objective))
             trial.status = kt.engine.trial.TrialStatus.COMPLETED
-        self.on_trial_end(trial)
+        return self.commit(trial)
 
     def search(self, *args: Any, **kwargs: Any) -> None:
         """Runs trials until the oracle is done; our own fatal errors come out as themselves.
@@ -182,6 +183,12 @@ class SearchController(kt.Tuner):
         In this order a kill at any instant either leaves the trial uncommitted (it runs again)
         or committed with its record on disk (the tracker is told on resume): never run twice, never lost.
         """
+        self.commit(trial)()
+
+    def commit(self, trial: kt.engine.trial.Trial) -> Callable[[], None]:
+        """The first half of `on_trial_end`: the record saved and the trial committed. Returns the second
+        half (the tracker and the progress line told, the failure limit enforced), which the driver of
+        workers calls once the freed worker has its next trial."""
         record = self._record(trial)
         save_record(self.oracle._get_trial_dir(trial.trial_id), record)
         stop = None
@@ -194,12 +201,15 @@ class SearchController(kt.Tuner):
             stop = SearchError(f"search stopped: {limit} trials in a row failed "
                                f"(limit max_consecutive_failures={limit}); last reason: {record.reason}")
         checkpoint("trial.committed", trial.trial_id)
-        self.tracker.end_trial(record)
-        checkpoint("trial.run_ended", trial.trial_id)
-        self.progress.trial_ended(int(trial.trial_id) + 1, _outcome(record, self.objective_pair[0]),
-                                  self.best_so_far())
-        if stop is not None:
-            raise stop
+
+        def report() -> None:
+            self.tracker.end_trial(record)
+            checkpoint("trial.run_ended", trial.trial_id)
+            self.progress.trial_ended(int(trial.trial_id) + 1, _outcome(record, self.objective_pair[0]),
+                                      self.best_so_far())
+            if stop is not None:
+                raise stop
+        return report
 
     def _record(self, trial: kt.engine.trial.Trial) -> TrialRecord:
         values = dict(trial.hyperparameters.values)
