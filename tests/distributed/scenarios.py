@@ -119,6 +119,7 @@ def store(folder: Path) -> dict:
     return [{"name": r.info.run_name, "status": r.info.status, "stage": r.info.lifecycle_stage,
              "trial": r.data.tags.get("automl.trial_id"), "worker": r.data.tags.get("worker", ""),
              "tag_status": r.data.tags.get("status"), "reason": r.data.tags.get("failure_reason", ""),
+             "parent": r.data.params.get("tuner/trial_id"),
              "start": r.info.start_time, "end": r.info.end_time,
              "epochs": len(client.get_metric_history(r.info.run_id, "val_loss"))} for r in runs]
 
@@ -154,13 +155,16 @@ def always_dies(folder: Path) -> dict:
 
 
 def driver_killed(folder: Path) -> dict:
-    """The driver gets SIGKILL while trials run on its workers; the same command resumes and finishes."""
-    first = search(folder, "--workers", "2", env={"AUTOML_KILL_AT": "trial.run_started@4"},
+    """The driver gets SIGKILL while trials run on its workers; the same command resumes and finishes.
+
+    With ASHA, whose promotions continue a trial from its weights: the weights came back from a worker.
+    """
+    first = search(folder, "--workers", "2", "--controller", "asha", env={"AUTOML_KILL_AT": "trial.run_started@4"},
                    start_new_session=True)
     code = first.wait(timeout=600)
     in_flight = [w[1] for w in events(folder) if w[0] == "trial.run_started"]
     _kill_session(first.pid)  # what the driver's local Ray runtime left behind
-    second = search(folder, "--workers", "2")
+    second = search(folder, "--workers", "2", "--controller", "asha")
     return {"first": code, "second": second.wait(timeout=600), "started_before_kill": in_flight,
             "runs": store(folder), "audit": audit(folder), "log": (folder / "search.log").read_text()}
 

@@ -97,6 +97,8 @@ def test_the_driver_killed_resumes_with_workers_keeping_what_completed(tmp_path)
                                "artifacts_missing": 0, "temporary_exports": 0}
     assert Counter(r["trial"] for r in trial_runs(result)) == {str(t): 1 for t in range(TRIALS)}
     assert "resuming:" in result["log"]
+    promoted = [r for r in trial_runs(result) if r["parent"]]  # ASHA continued these from a worker's weights
+    assert promoted and all(r["epochs"] < 12 for r in promoted)
 
 
 def test_a_two_node_cluster_runs_trials_on_both_nodes(cluster):

@@ -104,11 +104,14 @@ attempt.build_model = Spy(attempt.build_model)
 good = run_attempt(context, TrialJob("4", values), lambda t, e, m: epochs.append((t, e)))
 again = run_attempt(context, TrialJob("6", values), lambda t, e, m: None)  # after clear_session
 bad = run_attempt(context, TrialJob("5", {**values, "units_1": -3}), lambda t, e, m: None)
+import time
+late = run_attempt(context, TrialJob("7", values, deadline=time.time()), lambda t, e, m: None)  # --time-budget
 model = build_model(values, spec, 3)
 print(json.dumps({"policies": policies, "output": model.outputs[0].dtype,
                   "threads": tf.config.threading.get_intra_op_parallelism_threads(),
                   "epochs": epochs, "weights": len(good.weights or b""), "metrics": good.result.at_best(),
-                  "history": sorted(good.history), "bad": bad.reason, "bad_weights": bad.weights}))
+                  "history": sorted(good.history), "bad": bad.reason, "bad_weights": bad.weights,
+                  "late_epochs": late.result.epochs_run}))
 """
 
 
@@ -121,10 +124,11 @@ def test_one_attempt_returns_its_weights_and_metrics_and_a_failure_as_its_reason
     assert done.returncode == 0, done.stderr[-2000:]
     facts = json.loads(done.stdout.strip().splitlines()[-1])
     # the policy holds for every trial of a process, though each trial ends with clear_session
-    assert facts["policies"] == ["mixed_float16" if precision == "mixed" else "float32"] * 2
+    assert facts["policies"] == ["mixed_float16" if precision == "mixed" else "float32"] * 3
     assert facts["output"] == "float32"  # the head stays float32 under mixed precision
     assert facts["threads"] == 1  # --cpus-per-trial sizes TensorFlow's pools
     assert facts["epochs"] == [["4", 0], ["4", 1], ["4", 2]]  # every epoch posted as it ended
     assert facts["weights"] > 1000 and 0 <= facts["metrics"]["val_accuracy"] <= 1
     assert "val_accuracy" in facts["history"]
     assert facts["bad"].startswith("ValueError") and facts["bad_weights"] is None
+    assert facts["late_epochs"] == 1  # past the deadline: stopped at the first epoch boundary
