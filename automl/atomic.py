@@ -9,7 +9,7 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:
@@ -20,14 +20,7 @@ def write_text(path: str | os.PathLike, text: str) -> None:
     dying (a kill, a crash), which leaves the kernel's page cache intact, not
     against the machine losing power.
     """
-    target = Path(path)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-    try:
-        temporary.write_text(text)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    _replace(path, lambda temporary: temporary.write_text(text))
 
 
 def write_json(path: str | os.PathLike, value: Any, indent: int | None = None) -> None:
@@ -37,10 +30,14 @@ def write_json(path: str | os.PathLike, value: Any, indent: int | None = None) -
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """`write_text` of bytes: the whole file or the old one, never a part."""
+    _replace(path, lambda temporary: temporary.write_bytes(data))
+
+
+def _replace(path: str | os.PathLike, write: Callable[[Path], Any]) -> None:
     target = Path(path)
     temporary = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
-        temporary.write_bytes(data)
+        write(temporary)
         os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)

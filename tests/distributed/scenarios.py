@@ -228,13 +228,7 @@ def _kill_node_of(worker: int) -> int:
     raylet = psutil.Process(worker)
     while raylet.name() != "raylet":
         raylet = raylet.parent()
-    doomed = [raylet, *raylet.children(recursive=True)]
-    for process in doomed:
-        try:
-            process.kill()
-        except psutil.Error:
-            pass
-    return len(doomed)
+    return _kill_all([raylet, *raylet.children(recursive=True)])
 
 
 def _session_of(pid: int) -> int | None:
@@ -246,7 +240,11 @@ def _session_of(pid: int) -> int | None:
 
 def _kill_session(session: int) -> int:
     """SIGKILL to every process of a session; returns how many there were."""
-    doomed = [p for p in psutil.process_iter() if _session_of(p.pid) == session]
+    return _kill_all([p for p in psutil.process_iter() if _session_of(p.pid) == session])
+
+
+def _kill_all(doomed: list[psutil.Process]) -> int:
+    """SIGKILL to each process (those already gone are skipped); returns how many were asked to die."""
     for process in doomed:
         try:
             process.kill()
