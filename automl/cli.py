@@ -236,11 +236,14 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.register and args.no_tracking:
         raise UsageError("--register: needs MLflow tracking, but --no-tracking was given")
     inputs = load_inputs(opts)  # bad names, files and data fail here, before TensorFlow loads
-    runtime = start_workers(opts)  # with --workers: Ray's workers import TensorFlow while this process does
-    _quiet_tensorflow(args.device)
-    from automl.app.results import print_summary
+    import contextlib
 
-    print_summary(run_search(opts, inputs=inputs, runtime=runtime))
+    # With --workers: Ray's workers import TensorFlow while this process does; stopped whatever happens.
+    with start_workers(opts) or contextlib.nullcontext() as runtime:
+        _quiet_tensorflow(args.device)
+        from automl.app.results import print_summary
+
+        print_summary(run_search(opts, inputs=inputs, runtime=runtime))
     return 0
 
 

@@ -17,18 +17,19 @@ announcement, closes the lost attempt's run as KILLED and opens a new one.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Callable
 
 import keras_tuner as kt
 
 from automl.distributed.runtime import RayRuntime
+from automl.distributed.worker import ATTEMPTS
 from automl.errors import first_line
 from automl.search.attempt import Outcome, TrialJob
 from automl.search.controller import WEIGHTS, SearchController
 
 POLL_SECONDS = 0.5  # longest wait between two looks at the relay (live metrics, lost attempts)
 RUNNING = kt.engine.trial.TrialStatus.RUNNING
-STOPPED = kt.engine.trial.TrialStatus.STOPPED
 
 
 class ParallelSearch:
@@ -44,6 +45,7 @@ class ParallelSearch:
         self.slots = [f"worker{i}" for i in range(runtime.options.workers)]
         self.task, self.setup = runtime.task, runtime.setup
         self.running: dict[Any, tuple[str, kt.engine.trial.Trial]] = {}  # task -> (slot, trial)
+        self.stopping = False
         self.attempts: dict[str, tuple[str, int]] = {}  # trial -> (its current attempt's token, attempt number)
 
     def run(self) -> None:
@@ -56,42 +58,45 @@ class ParallelSearch:
         here = self.ray.get_runtime_context().get_node_id()
         self.relay = Queue(actor_options={"num_cpus": 0,
                                           "scheduling_strategy": NodeAffinitySchedulingStrategy(here, soft=False)})
-        self.context = self.ray.put(c.context)
+        self.context = self.ray.put(without_test(c.context))
         try:
-            stopped = False
-            while True:
-                if not stopped:
-                    stopped = self._fill()
-                if not self.running:
-                    return
+            self._fill()
+            while self.running:
                 ready, _ = self.ray.wait(list(self.running), num_returns=1, timeout=POLL_SECONDS)
                 self._drain()
                 # Each ended trial is committed, the freed workers get their next trials, and only then
                 # are the store and the progress lines told: a worker never waits on MLflow.
                 reports = [self._conclude(task) for task in ready]
-                if ready and not stopped:
-                    stopped = self._fill()
-                for report in reports:
-                    report()
+                try:
+                    # Asked again whenever a trial ends, even after a STOPPED: with trials running, a
+                    # result can open new proposals (an ASHA promotion, an evolution child).
+                    if ready and not any(report.stop for report in reports):
+                        self._fill()
+                finally:
+                    for report in reports:
+                        report()
         finally:
-            for task in self.running:
+            self._teardown()
+
+    def _teardown(self) -> None:
+        """Cancels what still runs and closes the relay; each step on its own, none hiding why it stopped."""
+        self.stopping = True
+        for task in self.running:
+            with contextlib.suppress(Exception):
                 self.ray.cancel(task, force=True)
-            self._drain()
+        with contextlib.suppress(Exception):
             self.relay.shutdown()
 
-    def _fill(self) -> bool:
-        """Gives every free slot a trial; True once the oracle has no more to give."""
+    def _fill(self) -> None:
+        """Gives every free slot a trial, until the oracle has none to give now."""
         busy = {slot for slot, _ in self.running.values()}
         for slot in (s for s in self.slots if s not in busy):
             trial = self.controller.oracle.create_trial(slot)
-            if trial.status == STOPPED:
-                return True
-            if trial.status != RUNNING:  # IDLE: the controller waits for results before its next proposal
-                return False
+            if trial.status != RUNNING:  # STOPPED, or IDLE: nothing to give until a result comes
+                return
             # Submitted first, its run opened after: the driver logs its epochs only after this returns.
             self.running[self.task.remote(self.context, self._job(trial), self.relay, self.setup)] = (slot, trial)
             self.controller.on_trial_begin(trial)
-        return False
 
     def _job(self, trial: kt.engine.trial.Trial) -> TrialJob:
         import os
@@ -108,7 +113,7 @@ class ParallelSearch:
     def _conclude(self, task: Any) -> Callable[[], None]:
         """Commits the trial of a finished task (its outcome, or a failure after its last lost attempt);
         returns what tells the tracker."""
-        _, trial = self.running.pop(task)
+        _, trial = self.running[task]
         try:
             token, outcome = self.ray.get(task)
             self._attempt(trial.trial_id, token, outcome.where)
@@ -116,20 +121,24 @@ class ParallelSearch:
             tries = self.attempts.get(trial.trial_id, ("", 1))[1]
             outcome = Outcome(trial.trial_id, reason=f"{tries} attempt(s) lost with their worker: "
                                                      f"{first_line(err, typed=True)}")
-        self._drain()
+        self._drain()  # its last epochs, while it still counts as running
+        del self.running[task]
         self.attempts.pop(trial.trial_id, None)
         return self.controller.conclude(trial, outcome)
 
     def _drain(self) -> None:
         """Logs the epochs the workers posted and notes new attempts."""
         relay = getattr(self, "relay", None)
-        if relay is None:
+        if relay is None or self.stopping:
             return
         try:
             messages = relay.get_nowait_batch(relay.qsize())
         except Exception:  # noqa: BLE001 - the relay's node went away: the outcomes still carry the histories
             return
+        running = {trial.trial_id for _, trial in self.running.values()}
         for message in messages:
+            if message[1] not in running:  # a trial already ended or given up: nothing of it is logged now
+                continue
             if message[0] == "begin":
                 self._attempt(*message[1:])
             elif message[0] == "epoch":
@@ -144,8 +153,27 @@ class ParallelSearch:
             self.attempts[trial_id] = (token, 1)
         elif known[0] != token:
             number = known[1] + 1
+            if number > ATTEMPTS:  # Ray retries a task its memory monitor killed without our bound
+                for task, (_, trial) in self.running.items():
+                    if trial.trial_id == trial_id:
+                        self.ray.cancel(task, force=True)
+                return
             self.attempts[trial_id] = (token, number)
             reason = f"attempt {known[1]} lost with its worker process or node; attempt {number} runs on {where}"
             self.controller.progress.say(f"trial {int(trial_id) + 1} (id {trial_id}): {reason}")
             trial = self.controller.oracle.trials[trial_id]
             self.controller.tracker.restart_trial(trial_id, dict(trial.hyperparameters.values), reason)
+
+
+def without_test(context: Any) -> Any:
+    """The context with the test split emptied: trials never use it, so it never leaves the driver."""
+    import dataclasses
+
+    import numpy as np
+
+    from automl.data.splits import take
+
+    data = context.data
+    none = np.arange(0)
+    return dataclasses.replace(context, data=dataclasses.replace(data, x_test=take(data.x_test, none),
+                                                                 y_test=data.y_test[:0]))

@@ -8,7 +8,9 @@ uses the cluster's resources as they are and leaves the cluster running.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import math
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -79,30 +81,41 @@ class RayRuntime:
             if address:
                 ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False, runtime_env=env)
             else:
-                cpus = max(1, int(round(self.options.workers * self.options.cpus_per_trial)))
+                cpus = max(1, math.ceil(self.options.workers * self.options.cpus_per_trial))
                 ray.init(num_cpus=cpus, include_dashboard=False, _node_ip_address="127.0.0.1",
                          logging_level=logging.ERROR, log_to_driver=False, runtime_env=env)
         except Exception as err:  # noqa: BLE001 - Ray raises ConnectionError, RuntimeError, ValueError...
             what = f"--address: cannot join the Ray cluster at {address!r}" if address else \
                 "--workers: cannot start a local Ray runtime"
             raise AutoMLError(f"{what}: {first_line(err)}") from None
+        try:
+            self._fit_resources()
+            self._tasks()
+        except BaseException:
+            ray.shutdown()
+            raise
+        self.started = True
+        return self
+
+    def _fit_resources(self) -> None:
+        """Chooses the GPUs per trial and refuses a trial no node can hold (Ray would wait forever)."""
         gpus = self.cluster_resources().get("GPU", 0)
         chosen = self.options.gpus_per_trial
         self.gpus_per_trial = float(chosen if chosen is not None else (1 if gpus >= 1 else 0))
-        if self.gpus_per_trial > gpus:
-            self.ray.shutdown()
-            raise AutoMLError(f"--gpus-per-trial: expected at most the {gpus:g} GPU(s) Ray sees, "
-                              f"received {self.gpus_per_trial:g}")
-        self.started = True
-        self._tasks()
-        return self
+        nodes = [n.get("Resources", {}) for n in self.ray.nodes() if n.get("Alive")]
+        cpus, needed = self.options.cpus_per_trial, self.gpus_per_trial
+        if not any(n.get("CPU", 0) >= cpus and n.get("GPU", 0) >= needed for n in nodes):
+            largest = max(nodes, key=lambda n: (n.get("GPU", 0), n.get("CPU", 0)), default={})
+            raise AutoMLError(f"--cpus-per-trial/--gpus-per-trial: expected a trial one node can hold (the largest "
+                              f"has {largest.get('CPU', 0):g} CPUs and {largest.get('GPU', 0):g} GPUs), received "
+                              f"{cpus:g} CPUs and {needed:g} GPUs per trial")
 
     def _tasks(self) -> None:
         """The trial task with its resources and retries, and the warm-up of one process per worker."""
         from automl.distributed.worker import ATTEMPTS, TRIALS_PER_PROCESS, WorkerSetup, attempt, warm
 
         gpus = self.gpus_per_trial
-        self.setup = WorkerSetup(self.options.cpus_per_trial)
+        self.setup = WorkerSetup(self.options.cpus_per_trial, gpus)
         resources = dict(num_cpus=self.options.cpus_per_trial, num_gpus=gpus)
         # A process that initialized CUDA keeps the GPU it saw first: GPU trials take a fresh process each.
         self.task = self.ray.remote(max_calls=1 if gpus else TRIALS_PER_PROCESS, max_retries=ATTEMPTS - 1,
@@ -112,9 +125,17 @@ class RayRuntime:
             self.warming = [warming.remote(self.setup) for _ in range(self.options.workers)]
 
     def __exit__(self, *exc: Any) -> None:
-        for task in self.warming:
-            self.ray.cancel(task, force=True)
-        self.ray.shutdown()
+        """Stops (or leaves) Ray once; a second exit does nothing (the CLI and `run_search` both hold it)."""
+        if not self.started:
+            return
+        self.started = False
+        warming, self.warming = self.warming, []
+        try:
+            for task in warming:
+                with contextlib.suppress(Exception):  # a warm-up long done, or its worker gone
+                    self.ray.cancel(task, force=True)
+        finally:
+            self.ray.shutdown()
 
     def cluster_resources(self) -> dict[str, float]:
         """Ray's resources in all (``CPU``, ``GPU``, custom ones)."""

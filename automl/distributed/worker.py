@@ -27,9 +27,12 @@ class WorkerSetup:
 
     Attributes:
         cpus: CPUs a trial has: TensorFlow's thread pools are this size.
+        gpus: GPUs a trial has; with none, TensorFlow is kept off the machine's GPUs (Ray 2.60 no longer
+            hides them from a task that asked for none).
     """
 
     cpus: float = 1.0
+    gpus: float = 0.0
 
 
 def prepare(setup: WorkerSetup) -> None:
@@ -48,7 +51,11 @@ def prepare(setup: WorkerSetup) -> None:
     threads = max(1, int(setup.cpus))
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(threads)
-    for gpu in tf.config.list_physical_devices("GPU"):
+    gpus = tf.config.list_physical_devices("GPU")
+    if not setup.gpus and gpus:  # GPUs Ray did not give this trial are another trial's
+        tf.config.set_visible_devices([], "GPU")
+        gpus = []
+    for gpu in gpus:
         tf.config.experimental.set_memory_growth(gpu, True)
     import automl.search.attempt  # noqa: F401 - the builders and everything a trial imports
 

@@ -124,17 +124,22 @@ class SearchController(kt.Tuner):
         (the tracker told) is returned for the caller to run."""
         self.histories[trial.trial_id] = outcome.history
         self.where[trial.trial_id] = {"worker": outcome.where, "worker_rss_mb": f"{outcome.rss_mb:.0f}"}
-        if outcome.result is None:
-            self.reasons[trial.trial_id] = outcome.reason
-            trial.status, trial.message = kt.engine.trial.TrialStatus.FAILED, outcome.reason
-        else:
-            atomic.write_bytes(self._file(trial.trial_id, WEIGHTS), outcome.weights or b"")
-            checkpoint("trial.trained", trial.trial_id)
-            metrics = self._accept(trial.trial_id, outcome.result, outcome.params, outcome.summary, outcome.derived)
-            objective = self.oracle.objective
-            self.oracle.update_trial(trial.trial_id, tuner_utils.convert_to_metrics_dict(metrics, objective),
-                                     step=tuner_utils.get_best_step(metrics, objective))
-            trial.status = kt.engine.trial.TrialStatus.COMPLETED
+        reason = outcome.reason
+        if outcome.result is not None:
+            try:
+                atomic.write_bytes(self._file(trial.trial_id, WEIGHTS), outcome.weights or b"")
+                checkpoint("trial.trained", trial.trial_id)
+                metrics = self._accept(trial.trial_id, outcome.result, outcome.params, outcome.summary,
+                                       outcome.derived)
+                objective = self.oracle.objective
+                self.oracle.update_trial(trial.trial_id, tuner_utils.convert_to_metrics_dict(metrics, objective),
+                                         step=tuner_utils.get_best_step(metrics, objective))
+                trial.status = kt.engine.trial.TrialStatus.COMPLETED
+            except Exception as err:  # noqa: BLE001 - as in this process: the trial fails, the search goes on
+                reason = one_line(err)
+        if trial.status != kt.engine.trial.TrialStatus.COMPLETED:
+            self.reasons[trial.trial_id] = reason
+            trial.status, trial.message = kt.engine.trial.TrialStatus.FAILED, reason
         return self.commit(trial)
 
     def search(self, *args: Any, **kwargs: Any) -> None:
@@ -209,6 +214,7 @@ class SearchController(kt.Tuner):
                                       self.best_so_far())
             if stop is not None:
                 raise stop
+        report.stop = stop  # the failure limit is reached: the caller starts nothing more
         return report
 
     def _record(self, trial: kt.engine.trial.Trial) -> TrialRecord:
