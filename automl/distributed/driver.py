@@ -46,6 +46,7 @@ class ParallelSearch:
         self.task, self.setup = runtime.task, runtime.setup
         self.running: dict[Any, tuple[str, kt.engine.trial.Trial]] = {}  # task -> (slot, trial)
         self.stopping = False
+        self.relay: Any = None  # the queue the workers post on, while `run` runs
         self.attempts: dict[str, tuple[str, int]] = {}  # trial -> (its current attempt's token, attempt number)
 
     def run(self) -> None:
@@ -101,11 +102,12 @@ class ParallelSearch:
     def _job(self, trial: kt.engine.trial.Trial) -> TrialJob:
         import os
         import time
+        from pathlib import Path
 
         values = dict(trial.hyperparameters.values)
         parent = values.get("tuner/trial_id")
         path = self.controller._file(parent, WEIGHTS) if parent else None
-        weights = open(path, "rb").read() if path and os.path.exists(path) else None
+        weights = Path(path).read_bytes() if path and os.path.exists(path) else None
         deadline = self.controller.deadline
         wall = None if deadline is None else time.time() + (deadline - time.monotonic())
         return TrialJob(trial.trial_id, values, wall, weights)
@@ -128,11 +130,10 @@ class ParallelSearch:
 
     def _drain(self) -> None:
         """Logs the epochs the workers posted and notes new attempts."""
-        relay = getattr(self, "relay", None)
-        if relay is None or self.stopping:
+        if self.relay is None or self.stopping:
             return
         try:
-            messages = relay.get_nowait_batch(relay.qsize())
+            messages = self.relay.get_nowait_batch(self.relay.qsize())
         except Exception:  # noqa: BLE001 - the relay's node went away: the outcomes still carry the histories
             return
         running = {trial.trial_id for _, trial in self.running.values()}

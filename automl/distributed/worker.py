@@ -18,7 +18,7 @@ from typing import Any
 
 TRIALS_PER_PROCESS = 20
 ATTEMPTS = 3  # a trial whose process or node dies this many times is FAILED (Ray's retries: ATTEMPTS - 1)
-_prepared: tuple | None = None  # the set-up this process was given (TensorFlow takes it only once)
+_prepared = False  # whether this process was set up (TensorFlow takes thread pools only once)
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def prepare(setup: WorkerSetup) -> None:
     so TensorFlow sees only those.
     """
     global _prepared
-    if _prepared is not None:  # thread pools can be sized only before TensorFlow's runtime starts
+    if _prepared:  # thread pools can be sized only before TensorFlow's runtime starts
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
@@ -63,7 +63,7 @@ def prepare(setup: WorkerSetup) -> None:
     # trial's clear_session then walks only what trials made, not TensorFlow's and Keras's own objects.
     gc.collect(1)
     gc.freeze()
-    _prepared = (setup.cpus,)
+    _prepared = True
 
 
 def warm(setup: WorkerSetup) -> str:
