@@ -40,7 +40,7 @@ class InputSpec:
 
     Attributes:
         shape: Shape of one example (``()`` for a raw string).
-        kind: ``tabular``, ``image``, ``sequence`` or ``text``.
+        kind: A name in the input kinds catalog (``tabular``, ``image``, ``graph``...).
         task: ``multiclass``, ``binary``, ``multilabel``, ``regression`` or ``reconstruction``.
         num_outputs: Classes (multiclass), labels (multilabel), targets (regression), else 1.
         mean, variance: Per-channel or per-feature statistics of the training split,
@@ -62,6 +62,7 @@ class InputSpec:
     sampling_rate: int = 16000  # audio only
     num_mel_bins: int = 40  # audio only
     image_shape: tuple[int, ...] = ()  # audio only: the log-mel image the families see
+    graph_level: str = ""  # graph only: "node" (predict nodes of one graph) or "graph" (predict whole graphs)
 
     def for_body(self) -> "InputSpec":
         """What the family sees: audio arrives as a one-channel log-mel image."""

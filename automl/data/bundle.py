@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from automl.data.graphs import GraphExamples
 from automl.errors import DataError
 
 
@@ -17,9 +18,9 @@ class DataBundle:
     Attributes:
         name: Dataset name (from the card).
         task: ``multiclass``, ``binary`` or ``regression``.
-        input_kind: ``tabular`` or ``image``.
+        input_kind: A name in the input kinds catalog (``tabular``, ``image``, ``graph``...).
         x_train, y_train, x_val, y_val, x_test, y_test: The splits; the test
-            split is never seen by the search.
+            split is never seen by the search. Graph inputs are `GraphExamples`.
         class_names: Label names for classification, index = class id.
     """
 
@@ -68,9 +69,10 @@ class DataBundle:
         Raises:
             DataError: The inputs are named columns or strings, which cannot be reconstructed.
         """
-        if self.columns is not None or self.input_kind == "text":
+        if self.columns is not None or self.input_kind in ("text", "graph"):
+            received = "named columns" if self.columns else self.input_kind
             raise DataError(f"dataset {self.name!r}: expected numeric array inputs for an autoencoder, "
-                            f"received {'named columns' if self.columns else 'text'}")
+                            f"received {received}")
         return replace(self, task="reconstruction", y_train=self.x_train, y_val=self.x_val, y_test=self.x_test)
 
     def fingerprint(self) -> str:
@@ -86,6 +88,9 @@ class DataBundle:
     def _digest(self) -> str:
         digest = hashlib.sha256()
         for part in (self.x_train, self.y_train, self.x_val, self.y_val, self.x_test, self.y_test):
+            if isinstance(part, GraphExamples):
+                digest.update(part.digest())
+                continue
             for name, array in (sorted(part.items()) if isinstance(part, dict) else [("", part)]):
                 digest.update(name.encode())
                 digest.update(array.astype(str).tobytes() if array.dtype == object
@@ -95,6 +100,8 @@ class DataBundle:
     def with_validation_in_train(self) -> "DataBundle":
         """The train and validation splits as one train split (to retrain a chosen configuration)."""
         def join(a, b):
+            if isinstance(a, GraphExamples):
+                return replace(a, rows=np.concatenate([a.rows, b.rows]))
             if isinstance(a, dict):
                 return {k: np.concatenate([a[k], b[k]]) for k in a}
             return np.concatenate([a, b])

@@ -20,7 +20,7 @@ def to_dataset(x: Any, y: np.ndarray | None, batch_size: int, shuffle: bool = Fa
     """A batched `tf.data.Dataset` over arrays, or dicts of named columns (strings included).
 
     Args:
-        x: Inputs: an array, or a dict of column arrays.
+        x: Inputs: an array, a dict of column arrays, or graph examples (batched as disjoint unions).
         y: Targets, or None for prediction.
         batch_size: Examples per batch.
         shuffle: Reshuffle the examples every epoch (training only).
@@ -31,6 +31,10 @@ def to_dataset(x: Any, y: np.ndarray | None, batch_size: int, shuffle: bool = Fa
     """
     import tensorflow as tf
 
+    from automl.data.graphs import GraphExamples, graph_dataset
+
+    if isinstance(x, GraphExamples):  # augmentation is for images and sequences
+        return graph_dataset(x, y, batch_size, shuffle=shuffle, seed=seed, cache=cache, prefetch=prefetch)
     features = {k: _tensor(v) for k, v in x.items()} if isinstance(x, dict) else _tensor(x)
     data = tf.data.Dataset.from_tensor_slices(features if y is None else (features, _tensor(y)))
     data = data.cache() if cache else data

@@ -36,6 +36,9 @@ class FamilyModel(Strict):
     """Knobs every family has: activation, dropout, normalization, initializer, L1/L2."""
 
     depth: ClassVar[str] = "layers"  # the key that counts layers, for per-layer values
+    # key -> (parent key, parent values): the key exists only when the parent has one of them
+    # (KerasTuner's conditional scopes; the builder sees no value for it otherwise).
+    when: ClassVar[dict[str, tuple[str, tuple]]] = {}
 
     activation: P(str, allowed=ACTIVATIONS) = Fixed("relu")
     dropout: P(float, ge=0.0, le=0.95) = Fixed(0.0)

@@ -42,7 +42,7 @@ def flatten(space: LoadedSpace) -> list[Flat]:
         section = ("model", family) if space.prefixed else ("model",)
         flats += _model_flats(model, prefix, base, section)
     flats += [Flat(f"augment.{k}", p, loc=("augment", k)) for k, p in model_params(space.spec.augment).items()]
-    flats += _conditional(flats, {k: getattr(space.spec.train, k) for k in TRAIN_KEYS}, Train.when, "")
+    flats += _conditional(flats, {k: getattr(space.spec.train, k) for k in TRAIN_KEYS}, Train.when, "", ("train",))
     return flats
 
 
@@ -50,7 +50,10 @@ def _model_flats(model, prefix: str, base: tuple[Condition, ...], section: tuple
     params = model_params(model)
     depth_name, depth = prefix + model.depth, params.get(model.depth)
     flats: list[Flat] = []
+    when = type(model).when
     for key, param in params.items():
+        if key in when:
+            continue  # after the keys they depend on
         if not isinstance(param, PerLayer):
             flats.append(Flat(prefix + key, param, base, section + (key,)))
             continue
@@ -59,14 +62,17 @@ def _model_flats(model, prefix: str, base: tuple[Condition, ...], section: tuple
             needed = tuple(d for d in depths if d >= i)
             extra = () if len(needed) == len(depths) else ((depth_name, needed),)
             flats.append(Flat(f"{prefix}{key}_{i}", param.inner, base + extra, section + (key,)))
-    return flats
+    own = _conditional(flats, {k: p for k, p in params.items() if k in when}, when, prefix, section)
+    return flats + own
 
 
-def _conditional(known: list[Flat], params: dict[str, Param], when: dict, prefix: str) -> list[Flat]:
+def _conditional(known: list[Flat], params: dict[str, Param], when: dict, prefix: str,
+                 section: tuple) -> list[Flat]:
+    """The parameters that exist only when another has some values (``when``: key -> (parent, values))."""
     out: list[Flat] = []
     by_name = {f.name: f for f in known}
     for key, param in params.items():
-        loc = ("train", key)
+        loc = section + (key,)
         if key not in when:
             out.append(Flat(prefix + key, param, loc=loc))
             by_name[prefix + key] = out[-1]

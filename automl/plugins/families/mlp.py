@@ -1,4 +1,8 @@
-"""The mlp family: a stack of dense layers (images and sequences are flattened first)."""
+"""The mlp family: a stack of dense layers (images and sequences are flattened first).
+
+On graphs it sees each node's own features only, never the edges: the structure-blind
+baseline a graph network has to beat (graph tasks average the nodes' outputs).
+"""
 
 from __future__ import annotations
 
@@ -24,12 +28,16 @@ def build(x: Any, v: dict, spec: Any) -> Any:
     from automl.builders.base import layer_value
     from automl.builders.blocks import dense_unit
 
+    if spec.kind == "graph":  # each node on its own features alone, then the nodes asked for (or their mean)
+        from automl.builders.graph import graph_output
+
+        graph, x = x, x["nodes"]
     if len(spec.shape) > 1:
         x = keras.layers.Flatten()(x)
     for i in range(v["layers"]):
         x = dense_unit(x, layer_value(v, "units", i), v)
-    return x
+    return graph_output(x, graph) if spec.kind == "graph" else x
 
 
 PLUGIN = FamilyPlugin(name="mlp", summary=MlpModel.__doc__.splitlines()[0], schema=MlpModel,
-                      inputs=("tabular", "image", "sequence", "audio"), build=build, order=10)
+                      inputs=("tabular", "image", "sequence", "audio", "graph"), build=build, order=10)
