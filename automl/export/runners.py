@@ -20,8 +20,10 @@ def saved_model_outputs(path: Path, x) -> dict[str, np.ndarray]:
     import tensorflow as tf
 
     signature = tf.saved_model.load(str(path)).signatures["serving_default"]
-    named = x if isinstance(x, dict) else {list(signature.structured_input_signature[1])[0]: x}
-    return {k: v.numpy() for k, v in signature(**{k: tf.constant(v) for k, v in named.items()}).items()}
+    takes = signature.structured_input_signature[1]
+    named = x if isinstance(x, dict) else {list(takes)[0]: x}
+    # Inputs the signature does not take are left out (a node task's served model predicts every node).
+    return {k: v.numpy() for k, v in signature(**{k: tf.constant(v) for k, v in named.items() if k in takes}).items()}
 
 
 def run_saved_model(path: Path, x) -> np.ndarray:
@@ -44,9 +46,9 @@ def run_tflite(path: Path, x) -> np.ndarray:
 
     runner = tf.lite.Interpreter(model_path=str(path)).get_signature_runner()
     details = runner.get_input_details()
-    named = x if isinstance(x, dict) else {next(iter(details)): x}
+    named = {k: v for k, v in x.items() if k in details} if isinstance(x, dict) else {next(iter(details)): x}
     main = lambda out: out[next(k for k in MAIN_OUTPUTS if k in out)]  # noqa: E731
-    if next(iter(details.values()))["shape"][0] == 1:  # a recurrent model: one example at a time
+    if next(iter(details.values()))["shape_signature"][0] == 1:  # a recurrent model: one example at a time
         rows = len(next(iter(named.values())))
         return np.concatenate([main(runner(**{k: v[i:i + 1] for k, v in named.items()})) for i in range(rows)])
     return main(runner(**named))

@@ -3,7 +3,9 @@
 Classification gives ``probabilities`` (or ``probability``), ``class_id`` and
 ``label`` (the class name); regression gives ``prediction``; an autoencoder
 gives ``reconstruction``. The model's own preprocessing (normalization,
-string lookups, tokenizers) is inside, so the inputs are raw values.
+string lookups, tokenizers) is inside, so the inputs are raw values. A graph
+model takes the raw graph tensors by name; a node task's serving function
+predicts every node of the graph it is given (no ``node_index``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any, Callable
 
 import keras
 import tensorflow as tf
+
+from automl.data.graphs import NODE_FEATURES, NODE_INDEX
 
 
 def input_signature(model: keras.Model) -> Any:
@@ -67,6 +71,15 @@ def serving_function(model: keras.Model, task: str, class_names: list[str],
     named = outputs_for(task, class_names)
     signature = tf.nest.map_structure(lambda s: tf.TensorSpec((batch, *s.shape[1:]), s.dtype, name=s.name),
                                       input_signature(model))
+    if isinstance(signature, dict) and NODE_INDEX in signature:
+        # A node task's model predicts the nodes it is given; a served one predicts every node.
+        del signature[NODE_INDEX]
+
+        def serve(inputs: Any) -> dict[str, tf.Tensor]:
+            every = tf.range(tf.shape(inputs[NODE_FEATURES])[0], dtype=tf.int32)
+            return named(model({**inputs, NODE_INDEX: every}, training=False))
+
+        return serve, signature
 
     def serve(inputs: Any) -> dict[str, tf.Tensor]:
         return named(model(inputs, training=False))

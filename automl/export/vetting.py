@@ -26,7 +26,7 @@ TRUST = "pass --trust-model if you trust where it came from"
 # allow-list, so an op nobody has looked at (file I/O, py_func, PrintV2 to a file,
 # ImmutableConst from a file, anything new in TensorFlow) is refused by default.
 # Made by exporting a model of every family on every input kind it takes (tabular
-# with numeric and string columns, image, sequence, text, audio), every task, every
+# with numeric and string columns, image, sequence, text, audio, graph), every task, every
 # activation and norm and every family knob that changes the graph, and taking the
 # union of `graph_ops` over them: the EXPORTS of tests/export/test_predict_safety.py,
 # which fails naming any op a new export needs and any op here no export uses.
@@ -50,6 +50,8 @@ SAFE_OPS: frozenset[str] = frozenset({
     # graph plumbing: inputs, calls of the SavedModel's own functions, recurrent loops
     "NoOp", "Placeholder", "StatefulPartitionedCall", "TensorListFromTensor", "TensorListGetItem",
     "TensorListReserve", "TensorListSetItem", "TensorListStack", "While",
+    # graphs: messages gathered per node, readouts per graph, attention's softmax over each node's edges
+    "Exp", "UnsortedSegmentMax", "UnsortedSegmentSum",
     # text: standardize, split, look tokens and categories up in the model's own tables
     "HashTableV2", "LookupTableFindV2", "LookupTableImportV2", "StaticRegexReplace", "StringLower",
     "StringSplitV2",

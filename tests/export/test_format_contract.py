@@ -29,7 +29,7 @@ from automl.errors import ExportError
 from automl.export import export_model
 from automl.export.formats import _layers
 from automl.plugins.formats import FORMATS
-from tests.builders.conftest import make_batch, make_spec
+from tests.builders.conftest import fit_batch, make_batch, make_spec
 from tests.builders.test_families import defaults
 
 RELOAD = Path(__file__).with_name("reload_all.py")
@@ -67,7 +67,7 @@ def trained(family: str, kind: str, task: str):
     chosen = defaults(family)
     model = build_model(chosen, spec, epochs=1)
     x, y = make_batch(spec)
-    model.fit(x, prepare_targets(chosen, spec, y), epochs=1, batch_size=8, verbose=0)
+    fit_batch(model, x, prepare_targets(chosen, spec, y))
     return model, x
 
 

@@ -47,7 +47,11 @@ EXPORTS = ([(f"{f}-{k}", f, k, "reconstruction" if f == "autoencoder" else "mult
            + [("rnn-simple-bidirectional", "rnn", "sequence", "multiclass", {"cell": "simple", "bidirectional": True}),
               ("rnn-gru-bidirectional", "rnn", "text", "multiclass", {"cell": "gru", "bidirectional": True}),
               ("rnn-recurrent-dropout", "rnn", "sequence", "regression", {"recurrent_dropout": 0.2, "layers": 2}),
-              ("autoencoder-conv", "autoencoder", "image", "reconstruction", {"kind": "conv"})])
+              ("autoencoder-conv", "autoencoder", "image", "reconstruction", {"kind": "conv"})]
+           + [(f"gnn-{c}-{r}", "gnn", "graph", "regression", {"conv": c, "readout": r, "aggregation": a,
+                                                               "residual": True})
+              for c, r, a in (("gcn", "mean", "sum"), ("sage", "max", "max"), ("gat", "attention", "mean"),
+                              ("gin", "sum", "mean"))])
 TRUST = "pass --trust-model if you trust where it came from"
 
 
