@@ -117,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     source = search.add_mutually_exclusive_group(required=True)
     source.add_argument("--dataset", help="dataset card name (datasets/NAME.yaml) or path")
     source.add_argument("--data", help="a CSV, Parquet or .npz file, or an image folder, without a card")
-    search.add_argument("--target", help="with --data on a table: the column to predict")
+    search.add_argument("--target", help="with --data on a table: the column to predict (graph files: default label)")
     search.add_argument("--space", required=True,
                         help="search space name (search_spaces/NAME.yaml), path, or auto (by input kind)")
     search.add_argument("--controller", choices=CONTROLLERS, help="search algorithm (default: the space's)")
@@ -171,7 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
     predict = sub.add_parser("predict", help="run an exported model on new raw inputs; write predictions as CSV")
     predict.add_argument("--model", required=True, help="an export folder, a SavedModel folder or a .keras file")
-    predict.add_argument("--input", required=True, help="a CSV or Parquet file, an image folder, or a .npz file")
+    predict.add_argument("--input", required=True,
+                         help="a CSV or Parquet file, an image folder, or a .npz file; for a graph model, a .npz "
+                              "of graphs, a folder of graph files, or a node table")
+    predict.add_argument("--edges", metavar="PATH",
+                         help="a graph model on a node table: its edge table (default: edges.csv or edges.parquet "
+                              "beside it, or its name with 'nodes' replaced by 'edges')")
     predict.add_argument("--output", default="predictions.csv", help="CSV to write (default: predictions.csv)")
     predict.add_argument("--trust-model", action="store_true",
                          help="load a model predict would refuse: a SavedModel that runs ops beyond pure "
@@ -331,12 +336,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    """Writes the model's predictions for every input row or image."""
+    """Writes the model's predictions for every input row or image (or graph, or node)."""
     from automl.app.predict import check_paths, predict_file
 
-    check_paths(args.model, args.input)  # before TensorFlow loads
+    check_paths(args.model, args.input, args.edges)  # before TensorFlow loads
     _quiet_tensorflow("auto")
-    path, rows = predict_file(args.model, args.input, args.output, trust=args.trust_model)
+    path, rows = predict_file(args.model, args.input, args.output, trust=args.trust_model, edges=args.edges)
     print(f"wrote {rows} predictions to {path}")
     return 0
 

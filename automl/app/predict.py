@@ -1,4 +1,4 @@
-"""`automl predict`: an exported model on new raw inputs (CSV / Parquet, an image folder, .npz), to CSV.
+"""`automl predict`: an exported model on new raw inputs (CSV / Parquet, an image folder, .npz, graphs), to CSV.
 
 A SavedModel's graphs run when it loads and predicts, so one is vetted first
 (automl.export.vetting): it loads only when every op it can run is a pure
@@ -17,6 +17,8 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from automl.app.graph_inputs import is_graph_model, read_graph_batches
+from automl.data.graphs import EDGE_INDEX
 from automl.data.images import SUFFIXES, read_image
 from automl.data.tables import read_table, safe_name, write_csv
 from automl.errors import DataError, ExportError, first_line
@@ -24,8 +26,16 @@ from automl.errors import DataError, ExportError, first_line
 BATCH = 256
 
 
-def predict_file(model_path: str, input_path: str, output: str, trust: bool = False) -> tuple[Path, int]:
-    """Predicts every row (or image) of ``input_path`` and writes them to ``output`` as CSV.
+def predict_file(model_path: str, input_path: str, output: str, trust: bool = False,
+                 edges: str | None = None) -> tuple[Path, int]:
+    """Predicts every row (or image, graph, node) of ``input_path`` and writes them to ``output`` as CSV.
+
+    Args:
+        model_path: An export folder, a SavedModel folder or a ``.keras`` file.
+        input_path: The inputs (`read_inputs`; for a graph model, `automl.app.graph_inputs.read_graph_input`).
+        output: The CSV to write.
+        trust: Load a model that vetting would refuse.
+        edges: For a graph model and a node table as input: its edge table (default: the one beside it).
 
     Returns:
         The output path and the number of rows written.
@@ -34,6 +44,13 @@ def predict_file(model_path: str, input_path: str, output: str, trust: bool = Fa
         AutoMLError: A missing or unsafe model, unreadable input, or inputs the model does not take.
     """
     serve, signature = load_serving(Path(model_path), trust)
+    if is_graph_model(signature):  # graphs, not rows: a graph or a node per output row
+        ids, batches = read_graph_batches(Path(input_path), signature, None if edges is None else Path(edges))
+        frame = _table(ids, _run(serve, batches), _class_names(Path(model_path)))
+        return write_csv(frame, output, "--output"), len(frame)
+    if edges is not None:
+        raise DataError(f"--edges: expected only with a graph model (one taking {EDGE_INDEX!r}), received a model "
+                        f"taking {', '.join(signature)}")
     ids, inputs = read_inputs(Path(input_path), signature)
     outputs = _in_batches(serve, inputs)
     frame = _table(ids, outputs, _class_names(Path(model_path)))
@@ -43,17 +60,19 @@ def predict_file(model_path: str, input_path: str, output: str, trust: bool = Fa
     return write_csv(frame, output, "--output"), len(frame)
 
 
-def check_paths(model_path: str, input_path: str) -> None:
-    """Fails early, in one line, on a model or input that is not there.
+def check_paths(model_path: str, input_path: str, edges: str | None = None) -> None:
+    """Fails early, in one line, on a model, an input or an edge table that is not there.
 
     Raises:
-        AutoMLError: Either path is missing.
+        AutoMLError: A path is missing.
     """
     if not Path(model_path).exists():
         raise ExportError(f"--model: expected an export folder, a SavedModel folder or a .keras file, "
                           f"received {model_path!r}, which does not exist")
     if not Path(input_path).exists():
         raise DataError(f"--input: expected an existing file or folder, received {input_path!r}")
+    if edges is not None and not Path(edges).exists():
+        raise DataError(f"--edges: expected an existing edge table (.csv, .parquet), received {edges!r}")
 
 
 def load_serving(path: Path, trust: bool) -> tuple[Callable, dict[str, Any]]:
@@ -221,14 +240,18 @@ def _as_input(path: Path, name: str, array: np.ndarray, spec: Any) -> np.ndarray
 
 
 def _in_batches(serve: Callable, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    rows = len(next(iter(inputs.values())))
+    return _run(serve, [{k: v[start:start + BATCH] for k, v in inputs.items()} for start in range(0, rows, BATCH)])
+
+
+def _run(serve: Callable, batches: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The model's outputs for each batch of inputs, joined in order."""
     import tensorflow as tf
 
-    rows = len(next(iter(inputs.values())))
     parts: dict[str, list[np.ndarray]] = {}
-    for start in range(0, rows, BATCH):
-        batch = {k: tf.constant(v[start:start + BATCH]) for k, v in inputs.items()}
+    for inputs in batches:
         try:
-            outputs = serve(**batch)
+            outputs = serve(**{k: tf.constant(v) for k, v in inputs.items()})
         except Exception as err:  # noqa: BLE001 - what a model does with odd inputs is up to the model
             shapes = ", ".join(f"{k} {list(v.shape)}" for k, v in inputs.items())
             raise DataError(f"--input: expected inputs the model takes, received {shapes}, which it refused: "

@@ -354,7 +354,7 @@ def check_task(space: LoadedSpace, task: str) -> None:
 
 def card_for_path(path: str, target: str | None) -> LoadedCard:
     """A card made on the fly for ``--data PATH [--target COLUMN]``: the first source that claims the path
-    (``SourcePlugin.guess``: CSV, Parquet, .npz, an image or a sound folder) reads it.
+    (``SourcePlugin.guess``: CSV, Parquet, .npz, an image or a sound folder, graph files) reads it.
 
     Raises:
         SpecError: The path is missing, of an unknown kind, or a table without ``--target``.
@@ -367,10 +367,12 @@ def card_for_path(path: str, target: str | None) -> LoadedCard:
         kinds = ", ".join(dict.fromkeys(p.noun for p in SOURCES if p.guess))
         raise SpecError(f"--data: expected one of: {kinds}, received {path!r}")
     options = {"path": str(given)}
-    if "target" in plugin.options.model_fields:
-        if not target:
+    field = plugin.options.model_fields.get("target")
+    if field is not None:  # a source with a default label column (graph tables) needs no --target
+        if not target and field.is_required():
             raise SpecError(f"--target: expected the column to predict in {path}, received nothing")
-        options["target"] = target
+        if target:
+            options["target"] = target
     card = DatasetCard(name=tidy(given.stem), source=plugin.name, options=options)
     return LoadedCard(Path("--data"), card, plugin.options.model_validate(options))
 

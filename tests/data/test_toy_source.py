@@ -91,5 +91,5 @@ def test_it_passes_the_contract(toy, tmp_path):
 
 def test_without_it_the_name_is_unknown(tmp_path):
     (tmp_path / "card.yaml").write_text(yaml.safe_dump({"name": "r", "source": "toy", "options": {}}))
-    with pytest.raises(SpecError, match=r"source: expected one of: sklearn, csv, .*, received 'toy'"):
+    with pytest.raises(SpecError, match=r"source: expected one of: sklearn, .*csv, .*, received 'toy'"):
         load_card(str(tmp_path / "card.yaml"))

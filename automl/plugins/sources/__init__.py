@@ -34,7 +34,8 @@ class SourcePlugin(Plugin):
         offline: Optional ``() -> context manager`` under which ``example`` loads without a network.
         guess: Optional ``(path) -> bool``: whether ``automl search --data PATH`` (no card) names this
             source's data; the first source in catalog order that says so reads it, with
-            ``options.path`` (and ``options.target`` from ``--target`` when its options have one).
+            ``options.path`` (and ``options.target`` from ``--target`` when its options have one; required
+            unless the option has a default, as a graph source's label column does).
         order: Place in listings.
     """
 
