@@ -234,6 +234,7 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
             experiment: str, opts: SearchOptions) -> SearchResult:
     import numpy as np
 
+    from automl.data.graphs import model_inputs
     from automl.data.splits import take
     from automl.errors import SearchError
     from automl.export import export_model
@@ -254,7 +255,8 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
     if tracker_run_id(tracker):
         controller.progress.say("logging the best model to MLflow"
                                 + (f" and registering it as {opts.register!r}" if opts.register else ""))
-    model_uri = tracker.log_model(model, take(data.x_test, np.arange(min(5, len(data.y_test)))), opts.register)
+    example = model_inputs(take(data.x_test, np.arange(min(5, len(data.y_test)))))
+    model_uri = tracker.log_model(model, example, opts.register)
     checkpoint("search.model_logged")
     rejected = getattr(controller.oracle, "rejected", 0)
     objectives = objectives_of(space, data.task)
@@ -290,6 +292,7 @@ def _run_params(card: LoadedCard, space: LoadedSpace, settings: Settings, data, 
 def _dataset_record(card: LoadedCard, data):
     import numpy as np
 
+    from automl.data.graphs import model_inputs
     from automl.data.splits import take
     from automl.tracking import DatasetRecord
 
@@ -297,7 +300,7 @@ def _dataset_record(card: LoadedCard, data):
     return DatasetRecord(name=card.card.name, digest=data.fingerprint(), source=card.card.source,
                          location=str(options.get("path") or options.get("name") or options.get("dataset")
                                       or card.card.name),
-                         example=take(data.x_train, np.arange(min(5, len(data.y_train)))),
+                         example=model_inputs(take(data.x_train, np.arange(min(5, len(data.y_train))))),
                          sizes={"train": len(data.y_train), "validation": len(data.y_val), "test": len(data.y_test)})
 
 

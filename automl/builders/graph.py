@@ -216,6 +216,7 @@ def conv_unit(states: Any, graph: dict, units: int, v: dict) -> Any:
                     **weights(v))([states, graph["edges"], graph["weights"]])
     out = activation(normalize(out, v), v["activation"])
     if v.get("residual"):
-        skip = states if states.shape[-1] == out.shape[-1] else keras.layers.Dense(out.shape[-1], use_bias=False)(states)
+        width = out.shape[-1]
+        skip = states if states.shape[-1] == width else keras.layers.Dense(width, use_bias=False)(states)
         out = keras.layers.Add()([out, skip])
     return dropout(out, v["dropout"])

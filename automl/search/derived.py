@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from automl.data.graphs import model_inputs
 from automl.data.splits import take
 from automl.registry import Registry
 
@@ -44,5 +45,5 @@ def measure(names: list[str], model: Any, x_val: Any) -> dict[str, float]:
     """The derived objectives ``names`` of ``model``, measured on the first validation example."""
     if not names:
         return {}
-    example = take(x_val, np.arange(1))
+    example = model_inputs(take(x_val, np.arange(1)))  # a graph example is a dict of its tensors
     return {name: DERIVED.lookup(name)(model, example) for name in names}

@@ -38,8 +38,12 @@ def statistics(data: Any, outputs: int) -> Any:
     from automl.builders.base import InputSpec
 
     nodes = data.x_train.training_nodes().astype("float64")
-    variance = np.maximum(nodes.var(axis=0), 1e-12)
-    return InputSpec(data.input_shape, "graph", data.task, outputs, nodes.mean(axis=0).astype("float32"),
+    mean, variance = nodes.mean(axis=0), nodes.var(axis=0)
+    # A constant feature (graphs with no node features get one) passes through as it is: normalized,
+    # it would be zero, and a sum of zeros over the neighbours says nothing of the structure.
+    constant = variance < 1e-12
+    mean, variance = np.where(constant, 0.0, mean), np.where(constant, 1.0, variance)
+    return InputSpec(data.input_shape, "graph", data.task, outputs, mean.astype("float32"),
                      variance.astype("float32"), len(data.y_train), graph_level=data.x_train.level)
 
 
