@@ -76,6 +76,9 @@ class Graphs:
         features, edges, weights = [], [], []
         node_splits, edge_splits = [0], [0]
         for g, (f, e, w) in enumerate(parts):
+            if len(f) == 0:
+                raise DataError(f"{where}: graph {g}: expected a graph with at least one node, "
+                                f"received one with no nodes")
             f = np.asarray(f, dtype="float32").reshape(len(f), -1)
             e = np.asarray(e, dtype="int64").reshape(-1, 2)
             check_graph(f, e, w, f"{where}: graph {g}")
@@ -186,6 +189,29 @@ class GraphExamples:
         self.graphs.update_digest(digest)
         digest.update(np.ascontiguousarray(self.rows).tobytes())
         return digest.digest()
+
+
+def reading_facts(level: str, features: list[str], source: str, table: dict | None = None) -> dict[str, Any]:
+    """How a graph dataset was read, for ``RawData.extras["graph"]``: the model card keeps it and
+    `automl predict` reads new files the same way.
+
+    Args:
+        level: ``"node"`` (the examples are one graph's nodes) or ``"graph"``.
+        features: The node feature names, in the column order the model takes them (empty: the
+            nodes had none and the model takes one constant feature).
+        source: The source that read the data.
+        table: A node table's columns as read (``id``, ``target``, ``edge_source``, ``edge_target``,
+            ``weight`` (None: none, edge weights are ones), ``directed``); None for other sources.
+
+    Returns:
+        A small JSON-able dict.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level: expected one of {LEVELS}, received {level!r}")
+    facts: dict[str, Any] = {"level": level, "source": source, "features": [str(f) for f in features]}
+    if table is not None:
+        facts["table"] = dict(table)
+    return facts
 
 
 def examples_of(x: Any) -> GraphExamples | None:
