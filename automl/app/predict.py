@@ -17,7 +17,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from automl.app.graph_inputs import is_graph_model, read_graph_batches
+from automl.app.graph_inputs import is_graph_model, read_graph_batches, reading_of
 from automl.data.graphs import EDGE_INDEX
 from automl.data.images import SUFFIXES, read_image
 from automl.data.tables import read_table, safe_name, write_csv
@@ -36,6 +36,8 @@ def predict_file(model_path: str, input_path: str, output: str, trust: bool = Fa
         output: The CSV to write.
         trust: Load a model that vetting would refuse.
         edges: For a graph model and a node table as input: its edge table (default: the one beside it).
+            A graph model's files are read as the model card beside it says training read them
+            (a node table's column names, the node features in order), by default without a card.
 
     Returns:
         The output path and the number of rows written.
@@ -45,8 +47,10 @@ def predict_file(model_path: str, input_path: str, output: str, trust: bool = Fa
     """
     serve, signature = load_serving(Path(model_path), trust)
     if is_graph_model(signature):  # graphs, not rows: a graph or a node per output row
-        ids, batches = read_graph_batches(Path(input_path), signature, None if edges is None else Path(edges))
-        frame = _table(ids, _run(serve, batches), _class_names(Path(model_path)))
+        card = _card(Path(model_path))
+        ids, batches = read_graph_batches(Path(input_path), signature, None if edges is None else Path(edges),
+                                          reading_of(card))
+        frame = _table(ids, _run(serve, batches), _names(card))
         return write_csv(frame, output, "--output"), len(frame)
     if edges is not None:
         raise DataError(f"--edges: expected only with a graph model (one taking {EDGE_INDEX!r}), received a model "
@@ -112,6 +116,7 @@ def _keras(path: Path, trust: bool) -> tuple[Callable, dict[str, Any]]:
     import tensorflow as tf
 
     import automl.builders.blocks  # noqa: F401 - registers the custom layers our models use
+    import automl.builders.graph  # noqa: F401 - and the graph layers (GraphConv, ...)
 
     if not zipfile.is_zipfile(path):
         raise ExportError(f"--model: expected a .keras file (a zip archive), received {path}, which is not one")
@@ -261,11 +266,20 @@ def _run(serve: Callable, batches: list[dict[str, np.ndarray]]) -> dict[str, np.
     return {k: np.concatenate(v) for k, v in parts.items()}
 
 
+def _card(model_path: Path) -> dict[str, Any]:
+    """The export's model card beside the model (``{}``: none)."""
+    from automl.export.card import card_beside  # the export package imports Keras: not earlier
+
+    return card_beside(model_path)
+
+
 def _class_names(model_path: Path) -> list[str]:
     """The class names in the export's model card, when there is one beside the model."""
-    from automl.export.card import card_beside
+    return _names(_card(model_path))
 
-    names = card_beside(model_path).get("class_names")
+
+def _names(card: dict[str, Any]) -> list[str]:
+    names = card.get("class_names")
     return [str(n) for n in names] if isinstance(names, list) else []
 
 

@@ -109,10 +109,14 @@ class DataBundle:
         return replace(self, x_train=join(self.x_train, self.x_val), y_train=join(self.y_train, self.y_val))
 
     def summary(self) -> dict:
-        """Sizes and kinds, for logs and MLflow."""
-        return {
+        """Sizes and kinds, for logs, MLflow and the model card; a graph dataset's adds how its files
+        were read (``graph``: level, node features, a node table's columns), which `automl predict` reuses."""
+        summary = {
             "dataset": self.name, "task": self.task, "input_kind": self.input_kind,
             "input_shape": list(self.input_shape), "num_classes": self.num_classes, "columns": self.columns,
             "train_size": len(self.y_train), "validation_size": len(self.y_val),
             "test_size": len(self.y_test), "fingerprint": self.fingerprint(),
         }
+        if isinstance(self.extras.get("graph"), dict):
+            summary["graph"] = self.extras["graph"]
+        return summary

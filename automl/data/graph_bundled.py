@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from automl.data.graph_nx import to_graphs
-from automl.data.graphs import GraphExamples, Graphs
+from automl.data.graphs import GraphExamples, Graphs, reading_facts
 from automl.data.sources import RawData
 from automl.spec import LoadedCard
 
@@ -43,9 +43,10 @@ def karate() -> RawData:
     for n in graph.nodes():  # one-hot identity: no attribute of a member says which club they chose
         graph.nodes[n].clear()
         graph.nodes[n].update({f"member_{m:02d}": float(m == n) for m in graph.nodes()})
-    graphs, _ = to_graphs([graph], ["karate"])
+    graphs, features = to_graphs([graph], ["karate"])
     y = np.array([names.index(c) for c in clubs], "int32")
-    return RawData(GraphExamples(graphs, "node", np.arange(len(y))), y, "binary", "graph", names)
+    return RawData(GraphExamples(graphs, "node", np.arange(len(y))), y, "binary", "graph", names,
+                   extras={"graph": reading_facts("node", features, "graphs")})
 
 
 def block_model(communities: int = 4, size: int = 150, p_in: float = 0.05, p_out: float = 0.005,
@@ -63,7 +64,8 @@ def block_model(communities: int = 4, size: int = 150, p_in: float = 0.05, p_out
     edges = np.array([(u, v) for a, b in graph.edges() for u, v in ((a, b), (b, a))], "int64")
     graphs = Graphs.from_parts([(x, edges, None)], "block_model")
     return RawData(GraphExamples(graphs, "node", np.arange(len(y))), y, "multiclass", "graph",
-                   [f"community_{c}" for c in range(communities)])
+                   [f"community_{c}" for c in range(communities)],
+                   extras={"graph": reading_facts("node", [f"feature_{i}" for i in range(features)], "graphs")})
 
 
 def graph_mixing(count: int = 400, seed: int = SEED) -> RawData:
@@ -79,10 +81,10 @@ def graph_mixing(count: int = 400, seed: int = SEED) -> RawData:
         _rewire(graph, assortative=bool(label), swaps=4 * graph.number_of_edges(), rng=rng)
         graphs.append(graph)
         labels.append(label)
-    stacked, _ = to_graphs(graphs, [f"graph_mixing graph {i}" for i in range(count)])
+    stacked, features = to_graphs(graphs, [f"graph_mixing graph {i}" for i in range(count)])
     y = np.asarray(labels, "int32")
     return RawData(GraphExamples(stacked, "graph", np.arange(count)), y, "binary", "graph",
-                   ["disassortative", "assortative"])
+                   ["disassortative", "assortative"], extras={"graph": reading_facts("graph", features, "graphs")})
 
 
 def _rewire(graph, assortative: bool, swaps: int, rng: np.random.Generator) -> None:

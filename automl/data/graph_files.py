@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from automl.data.graphs import GraphExamples, Graphs, check_graph
+from automl.data.graphs import GraphExamples, Graphs, check_graph, reading_facts
 from automl.data.sources import RawData, data_path, source_path
 from automl.data.tables import check_finite, read_table
 from automl.data.targets import encode_target
@@ -36,13 +36,16 @@ class ReadGraphs:
         graphs: The graphs, nodes grouped by graph.
         graph_names: One per graph (a file name without suffix, or the graph's number).
         node_names: One per node of ``graphs``, in its order (a node id, or the node's row in the file).
-        features: The node features' names, in column order.
+        features: The node features' names, in column order (empty: the nodes had none; each takes one
+            constant feature).
+        table: For a node table: the columns it was read by (see `automl.data.graphs.reading_facts`).
     """
 
     graphs: Graphs
     graph_names: list[str]
     node_names: list[str]
     features: list[str]
+    table: dict[str, Any] | None = None
 
 
 # --- the sources ---------------------------------------------------------------------------------
@@ -60,7 +63,8 @@ def graph_tables_source(loaded: LoadedCard) -> RawData:
     if len(rows) == 0:
         raise DataError(f"{nodes}: column {opts.target!r}: expected at least one labelled node, received none")
     y, task, classes = encode_target(_integral(labels.iloc[rows]).to_frame(), f"{nodes}: column {opts.target!r}")
-    return RawData(GraphExamples(read.graphs, "node", rows.astype("int64")), y, task, "graph", classes)
+    return RawData(GraphExamples(read.graphs, "node", rows.astype("int64")), y, task, "graph", classes,
+                   extras={"graph": reading_facts("node", read.features, "graph_tables", read.table)})
 
 
 def graph_npz_source(loaded: LoadedCard) -> RawData:
@@ -73,7 +77,8 @@ def graph_npz_source(loaded: LoadedCard) -> RawData:
         y, task, classes = labels.astype("float32"), "regression", []
     else:
         y, task, classes = encode_target(pd.DataFrame(labels.reshape(len(labels), -1)), f"{path}: graph_labels")
-    return RawData(GraphExamples(read.graphs, "graph", np.arange(read.graphs.num_graphs)), y, task, "graph", classes)
+    return RawData(GraphExamples(read.graphs, "graph", np.arange(read.graphs.num_graphs)), y, task, "graph", classes,
+                   extras={"graph": reading_facts("graph", read.features, "graph_npz")})
 
 
 def graph_dir_source(loaded: LoadedCard) -> RawData:
@@ -102,7 +107,8 @@ def graph_dir_source(loaded: LoadedCard) -> RawData:
         raise DataError(f"{table}: column {opts.target!r}: expected a label for every graph, received a missing one "
                         f"in row {row + 1}")
     y, task, classes = encode_target(labels.to_frame(), f"{table}: column {opts.target!r}")
-    return RawData(GraphExamples(read.graphs, "graph", np.arange(read.graphs.num_graphs)), y, task, "graph", classes)
+    return RawData(GraphExamples(read.graphs, "graph", np.arange(read.graphs.num_graphs)), y, task, "graph", classes,
+                   extras={"graph": reading_facts("graph", read.features, "graph_dir")})
 
 
 # --- node and edge tables ------------------------------------------------------------------------
@@ -137,7 +143,8 @@ def checked_table(path: Path) -> Path:
 
 def read_graph_tables(nodes: Path, edges: Path, id_column: str = "id", label: str = "label",
                       source: str = "source", target: str = "target", weight: str | None = None,
-                      directed: bool = False, labelled: bool = False) -> tuple[ReadGraphs, pd.Series | None]:
+                      directed: bool = False, labelled: bool = False, features: list[str] | None = None,
+                      weight_by_default: bool = True) -> tuple[ReadGraphs, pd.Series | None]:
     """One graph from a node table and an edge table.
 
     Args:
@@ -147,13 +154,18 @@ def read_graph_tables(nodes: Path, edges: Path, id_column: str = "id", label: st
         label: The node table's label column (not a feature; absent is allowed here).
         source: The edge table's column of the node a message flows from.
         target: The edge table's column of the node it flows to.
-        weight: The edge table's weight column (None: ``weight`` when there is one, else ones).
+        weight: The edge table's weight column (None: ``weight`` when there is one and
+            ``weight_by_default``, else ones).
         directed: False: each edge is added both ways (an edge listed both ways counts once).
         labelled: Whether the label column must be there (training) or may be absent (prediction).
+        features: The feature columns, in order (prediction, as the model card says training read
+            them; empty: one constant feature); None: every numeric column but the id and the label.
+        weight_by_default: Whether an edge table's ``weight`` column is read when ``weight`` is None
+            (not when the model card says training had no weights).
 
     Returns:
-        The graph (node names are the ids), and the label column with empty cells as NaN (None when
-        the table has none).
+        The graph (node names are the ids; ``table`` the columns it was read by, the weight column
+        actually read or None), and the label column with empty cells as NaN (None when the table has none).
 
     Raises:
         DataError: A missing column, a missing or repeated id, an edge naming a missing node, bad numbers.
@@ -167,29 +179,48 @@ def read_graph_tables(nodes: Path, edges: Path, id_column: str = "id", label: st
     if len(repeated):
         raise DataError(f"{nodes}: column {id_column!r}: expected one row per node, received id {repeated.iloc[0]!r} "
                         f"more than once")
-    names = feature_columns(frame, id_column, label)
+    names = feature_columns(frame, id_column, label) if features is None else _named_features(frame, features, nodes)
     check_finite(frame[names], nodes)
     for column in names:
         _no_gaps(frame[column], column, nodes)
-    features = frame[names].to_numpy("float32") if names else np.ones((len(frame), 1), "float32")
-    pairs, weights = _edges(edges, pd.Index(ids), source, target, weight)
+    values = frame[names].to_numpy("float32") if names else np.ones((len(frame), 1), "float32")
+    edge_frame = read_table(edges, edges.suffix.lower()[1:])
+    weight = weight or ("weight" if weight_by_default and "weight" in edge_frame.columns else None)
+    pairs, weights = _edges(edge_frame, edges, pd.Index(ids), source, target, weight)
     if not directed:
         pairs, weights = _both_ways(pairs, weights)
-    graphs = Graphs.from_parts([(features, pairs, weights)], str(nodes))
+    graphs = Graphs.from_parts([(values, pairs, weights)], str(nodes))
     labels = frame[label].reset_index(drop=True) if label in frame.columns else None
-    return ReadGraphs(graphs, [nodes.stem], ids.tolist(), names or ["constant"]), labels
+    table = {"id": id_column, "target": label, "edge_source": source, "edge_target": target, "weight": weight,
+             "directed": directed}
+    return ReadGraphs(graphs, [nodes.stem], ids.tolist(), list(map(str, names)), table), labels
 
 
 def feature_columns(frame: pd.DataFrame, id_column: str, label: str) -> list[str]:
     """The node table's feature columns: numeric (not boolean) ones other than the id and the label, in order."""
-    return [c for c in frame.columns if c not in (id_column, label)
-            and pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
+    return [c for c in frame.columns if c not in (id_column, label) and _numeric(frame[c])]
 
 
-def _edges(path: Path, ids: pd.Index, source: str, target: str,
+def _numeric(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def _named_features(frame: pd.DataFrame, features: list[str], path: Path) -> list[str]:
+    """The feature columns a model was trained on, by name, or one line naming the first one missing or not numeric."""
+    by_name = {str(c): c for c in frame.columns}
+    for name in features:
+        if name not in by_name:
+            raise DataError(f"{path}: column {name!r}: expected the node feature columns the model was trained on "
+                            f"({', '.join(features)}), received columns {', '.join(map(str, frame.columns))}")
+        if not _numeric(frame[by_name[name]]):
+            raise DataError(f"{path}: column {name!r}: expected numbers (a node feature the model was trained on), "
+                            f"received {frame[by_name[name]].dtype} values")
+    return [by_name[name] for name in features]
+
+
+def _edges(frame: pd.DataFrame, path: Path, ids: pd.Index, source: str, target: str,
            weight: str | None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Edges as node numbers (rows of the node table), and their weights when the table has some."""
-    frame = read_table(path, path.suffix.lower()[1:])
+    """Edges as node numbers (rows of the node table), and their weights (None: no weight column)."""
     for column in (source, target) + ((weight,) if weight else ()):
         _has_column(frame, column, path)
     ends = []
@@ -201,7 +232,6 @@ def _edges(path: Path, ids: pd.Index, source: str, target: str,
             raise DataError(f"{path}: row {row + 1}: column {column!r}: expected the id of a node in the node table, "
                             f"received {frame[column].iloc[row]!r}")
         ends.append(found)
-    weight = weight or ("weight" if "weight" in frame.columns else None)
     if weight is None:
         return np.stack(ends, axis=1).astype("int64"), None
     values = pd.to_numeric(frame[weight], errors="coerce").to_numpy("float64")
@@ -342,10 +372,11 @@ def _edge_index(path: Path, array: np.ndarray) -> np.ndarray:
 # --- a folder of graph files -----------------------------------------------------------------------
 
 
-def read_graph_dir(folder: Path) -> ReadGraphs:
+def read_graph_dir(folder: Path, features: list[str] | None = None) -> ReadGraphs:
     """The graph files of a folder, sorted by name; a file's name without its suffix names its graph.
 
-    Node features are the numeric node attributes every node of every graph has (`graph_nx.to_graphs`);
+    Node features are the numeric node attributes every node of every graph has (`graph_nx.to_graphs`),
+    or ``features`` in that order (prediction: the ones the model was trained on; empty: one constant);
     node names are ``graph:node``.
 
     Raises:
@@ -361,7 +392,7 @@ def read_graph_dir(folder: Path) -> ReadGraphs:
         if earlier.stem == file.stem:
             raise DataError(f"{file}: expected one graph file per name, received {earlier.name} too")
     graphs = [_read_graph(f) for f in files]
-    stacked, features = to_graphs(graphs, [str(f) for f in files])
+    stacked, features = to_graphs(graphs, [str(f) for f in files], features)
     nodes = [f"{stem}:{node}" for stem, graph in zip(stems, graphs) for node in graph.nodes()]
     return ReadGraphs(stacked, stems, nodes, features)
 

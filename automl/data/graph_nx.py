@@ -33,7 +33,7 @@ def to_graphs(graphs: list[Any], where: list[str], features: list[str] | None = 
         features: The node attributes to use as features (default: `feature_names`; none: `CONSTANT`).
 
     Returns:
-        The graphs, and the feature names in column order.
+        The graphs, and the feature names in column order (empty: the nodes take one `CONSTANT` feature).
 
     Raises:
         DataError: A graph with no nodes, or a node missing a feature attribute.
@@ -44,7 +44,7 @@ def to_graphs(graphs: list[Any], where: list[str], features: list[str] | None = 
         if graph.number_of_nodes() == 0:
             raise DataError(f"{place}: expected a graph with at least one node, received one with no nodes")
         parts.append(_part(graph, place, names))
-    return Graphs.from_parts(parts, where[0] if len(where) == 1 else str(where[0])), names or [CONSTANT]
+    return Graphs.from_parts(parts, where[0] if len(where) == 1 else str(where[0])), list(names)
 
 
 def _part(graph: Any, place: str, names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -44,18 +44,55 @@ def markdown(card: dict[str, Any]) -> str:
              f"{dataset.get('task')}." + (" Retrained on train + validation before export." if card.get("retrained")
                                           else ""), ""]
     lines += _section("Inputs (raw values; preprocessing is inside)", card.get("inputs", {}))
+    lines += _graph_inputs(dataset.get("graph"), card.get("inputs", {}))
     lines += _section("Outputs", card.get("outputs", {}))
     if card.get("class_names"):
         lines += ["## Classes", "", ", ".join(f"{i}: {n}" for i, n in enumerate(card["class_names"])), ""]
     lines += _section("Metrics", card.get("metrics", {}))
     lines += _section("Hyperparameters", card.get("hyperparameters", {}))
     lines += _section("Search", card.get("search", {}))
-    lines += _section("Data", {k: v for k, v in dataset.items() if k not in ("dataset", "fingerprint", "task")})
+    lines += _section("Data", {k: v for k, v in dataset.items()
+                               if k not in ("dataset", "fingerprint", "task", "graph")})
     lines += _section("Versions", card.get("versions", {}))
     lines += _section("Files", {f: "" for f in card.get("files", [])})
     if card.get("mlflow_run_id"):
         lines += ["## MLflow", "", f"Parent run `{card['mlflow_run_id']}` at {card.get('tracking_uri', '')}", ""]
     return "\n".join(lines)
+
+
+def _graph_inputs(graph: Any, inputs: Any) -> list[str]:
+    """What a graph model's inputs mean, how its files were read, and what one output row is."""
+    if not isinstance(graph, dict):
+        return []
+    inputs = inputs if isinstance(inputs, dict) else {}
+    shape = lambda name: f" ({inputs[name]})" if name in inputs else ""  # noqa: E731
+    features = graph.get("features") if isinstance(graph.get("features"), list) else []
+    table = graph.get("table") if isinstance(graph.get("table"), dict) else None
+    level = graph.get("level")
+    rows = {
+        "node_features": (f"one row per node, its features in this order: {', '.join(map(str, features))}"
+                          if features else "one row per node, a single constant 1 (the nodes had no numeric "
+                                           "features)") + shape("node_features"),
+        "edge_index": "[edges, 2]: (source, target) node numbers within the batch (rows of node_features, from "
+                      "0); a message flows from source to target, so an undirected edge is listed both ways"
+                      + shape("edge_index"),
+        "edge_weight": "one weight per edge (ones for an unweighted graph)" + shape("edge_weight"),
+    }
+    if level == "graph":
+        rows["graph_ids"] = ("which graph each node is, numbered from 0 within the batch (a batch is the "
+                             "graphs' disjoint union: nodes stacked, edge numbers offset)") + shape("graph_ids")
+    rows["outputs"] = ("one row per graph" if level == "graph"
+                       else "one row per node: the model predicts every node of the graph it is given")
+    if table is not None:
+        weight = f"column {table.get('weight')!r}" if table.get("weight") else "none (ones)"
+        rows["read from"] = (f"{graph.get('source', 'a node table')}: node id column {table.get('id')!r}, label "
+                             f"column {table.get('target')!r}; edges {table.get('edge_source')!r} -> "
+                             f"{table.get('edge_target')!r}, weight {weight}, "
+                             + ("directed (as listed)" if table.get("directed") else
+                                "undirected (each edge both ways)"))
+    elif graph.get("source"):
+        rows["read from"] = f"source {graph['source']}"
+    return _section("Graph inputs", rows)
 
 
 def _section(title: str, values: dict[str, Any]) -> list[str]:

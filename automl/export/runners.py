@@ -36,6 +36,7 @@ def run_keras(path: Path, x) -> np.ndarray:
     import tensorflow as tf
 
     import automl.builders.blocks  # noqa: F401 - registers the custom layers a .keras file may name
+    import automl.builders.graph  # noqa: F401 - and the graph layers (GraphConv, ...)
 
     model = keras.saving.load_model(path)
     return np.asarray(model(x if isinstance(x, dict) else tf.constant(x), training=False))
