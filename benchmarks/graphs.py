@@ -8,7 +8,8 @@ For each seed (the card's split seed and the search's seed both), each
 read from the export's model card:
 
 - ``block_model`` (node classification): the ``gnn`` space against the ``mlp``
-  space, which on a graph sees each node's own features only.
+  space, which on a graph sees each node's own features only (and, for
+  reference, ``LogisticRegressionCV`` on the same features).
 - ``graph_mixing`` (graph classification, classes differ only in wiring): the
   ``gnn`` space against scikit-learn's ``LogisticRegressionCV`` on simple graph
   statistics (degree histogram, node and edge counts), on the same train and
@@ -90,6 +91,23 @@ def statistics_baseline(dataset: Path) -> float:
     return float(model.score(table(data.x_test), data.y_test))
 
 
+def features_baseline(dataset: Path) -> float:
+    """LogisticRegressionCV on each node's own features (what the mlp space sees), on the search's own splits."""
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from automl.data import load_dataset
+    from automl.spec import load_card
+
+    data = load_dataset(load_card(str(dataset)))
+    train = data.with_validation_in_train()
+    features = lambda x: x.graphs.features[x.rows]  # noqa: E731
+    model = make_pipeline(StandardScaler(), LogisticRegressionCV(max_iter=5000))
+    model.fit(features(train.x_train), train.y_train)
+    return float(model.score(features(data.x_test), data.y_test))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", default="0,1,2")
@@ -97,7 +115,8 @@ def main() -> None:
     parser.add_argument("--karate-budget", type=float, default=30.0)
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
-    rows: dict[str, list] = {"block_model gnn": [], "block_model mlp": [], "graph_mixing gnn": [],
+    rows: dict[str, list] = {"block_model gnn": [], "block_model mlp": [], "block_model features+logistic": [],
+                             "graph_mixing gnn": [],
                              "graph_mixing statistics+logistic": [], "karate gnn": []}
     with tempfile.TemporaryDirectory(prefix="bench-graphs-") as tmp:
         folder = Path(tmp)
@@ -105,6 +124,7 @@ def main() -> None:
             blocks, mixing, karate = (card(folder, n, seed) for n in ("block_model", "graph_mixing", "karate"))
             for space in ("gnn", "mlp"):
                 rows[f"block_model {space}"].append(searched(folder, blocks, space, seed, args.budget))
+            rows["block_model features+logistic"].append({"test_accuracy": features_baseline(blocks)})
             rows["graph_mixing gnn"].append(searched(folder, mixing, "gnn", seed, args.budget))
             rows["graph_mixing statistics+logistic"].append({"test_accuracy": statistics_baseline(mixing)})
             rows["karate gnn"].append(searched(folder, karate, "gnn", seed, args.karate_budget))
