@@ -8,7 +8,8 @@ from tests.conftest import ROOT, run_cli
 @pytest.mark.parametrize("args, words", [
     (["search", "--dataset", "nope", "--space", "cnn"],
      "--dataset: expected one of: block_model, breast_cancer, cifar10, diabetes, digits"),
-    (["search", "--dataset", "digits", "--space", "nope"], "--space: expected one of: auto_audio, auto_graph, auto_image"),
+    (["search", "--dataset", "digits", "--space", "nope"],
+     "--space: expected one of: auto_audio, auto_graph, auto_image"),
     (["search", "--dataset", "digits", "--space", "cnn", "--max-trials", "0"],
      "argument --max-trials: expected a positive integer, received '0'"),
     (["search", "--dataset", "digits", "--space", "cnn", "--epochs", "ten"],
