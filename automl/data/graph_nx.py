@@ -9,11 +9,6 @@ import numpy as np
 from automl.data.graphs import Graphs
 from automl.errors import DataError
 
-# A graph whose nodes carry no numeric attribute gets this one constant feature: its
-# structure is all there is to learn from (as the GIN paper does for unlabelled graphs).
-CONSTANT = "constant"
-
-
 def feature_names(graphs: list[Any]) -> list[str]:
     """The numeric node attributes every node of every graph has, sorted (empty: none in common)."""
     common: set[str] | None = None
@@ -30,10 +25,10 @@ def to_graphs(graphs: list[Any], where: list[str], features: list[str] | None = 
     Args:
         graphs: ``networkx`` graphs (directed or not); an undirected edge becomes two directed ones.
         where: The file (or name) of each graph, for errors.
-        features: The node attributes to use as features (default: `feature_names`; none: `CONSTANT`).
+        features: The node attributes to use as features (default: `feature_names`; none: one constant).
 
     Returns:
-        The graphs, and the feature names in column order (empty: the nodes take one `CONSTANT` feature).
+        The graphs, and the feature names in column order (empty: the nodes take one constant feature).
 
     Raises:
         DataError: A graph with no nodes, or a node missing a feature attribute.
@@ -56,7 +51,7 @@ def _part(graph: Any, place: str, names: list[str]) -> tuple[np.ndarray, np.ndar
         except (KeyError, TypeError, ValueError):
             raise DataError(f"{place}: expected numeric node attributes {', '.join(names)} on every node, "
                             f"received a node without one") from None
-    else:
+    else:  # no numeric attribute: the structure is all there is to learn (as GIN does for unlabelled graphs)
         features = np.ones((len(nodes), 1), "float32")
     edges, weights = [], []
     for u, v, attributes in graph.edges(data=True):

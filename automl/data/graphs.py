@@ -7,7 +7,8 @@ edges stacked, with the offsets where each graph starts) and a `GraphExamples`
 (which rows, at which level), which the splits, the fingerprint and the
 feeding code take like an array of examples.
 
-The model takes raw graph tensors by name (`INPUTS`): a batch of graphs is
+The model takes raw graph tensors by name (``node_features``, ``edge_index``,
+``edge_weight``, then ``graph_ids`` or ``node_index``): a batch of graphs is
 their disjoint union, with no padding: nodes stacked, edge indices offset by
 where each graph's nodes start, and ``graph_ids`` saying whose each node is.
 A batch of nodes is the whole graph and the ``node_index`` of the nodes to
@@ -76,10 +77,8 @@ class Graphs:
         features, edges, weights = [], [], []
         node_splits, edge_splits = [0], [0]
         for g, (f, e, w) in enumerate(parts):
-            if len(f) == 0:
-                raise DataError(f"{where}: graph {g}: expected a graph with at least one node, "
-                                f"received one with no nodes")
-            f = np.asarray(f, dtype="float32").reshape(len(f), -1)
+            f = np.asarray(f, dtype="float32")
+            f = f.reshape(len(f), -1) if len(f) else f  # an empty graph is check_graph's to refuse
             e = np.asarray(e, dtype="int64").reshape(-1, 2)
             check_graph(f, e, w, f"{where}: graph {g}")
             features.append(f)
@@ -168,10 +167,6 @@ class GraphExamples:
     def shape(self) -> tuple[int, int]:
         return (len(self.rows), self.graphs.num_features)
 
-    @property
-    def dtype(self) -> np.dtype:
-        return self.graphs.features.dtype
-
     def training_nodes(self) -> np.ndarray:
         """The node features these examples train on (for the input's statistics)."""
         if self.level == "node":
@@ -212,11 +207,6 @@ def reading_facts(level: str, features: list[str], source: str, table: dict | No
     if table is not None:
         facts["table"] = dict(table)
     return facts
-
-
-def examples_of(x: Any) -> GraphExamples | None:
-    """``x`` when it holds graph examples, else None."""
-    return x if isinstance(x, GraphExamples) else None
 
 
 def model_inputs(x: Any) -> Any:
