@@ -1,4 +1,4 @@
-"""The `automl` command: search, validate, export, predict, ui, leaderboard.
+"""The `automl` command: search, validate, export, predict, generate, ui, leaderboard.
 
 A user's mistake is one line and exit code 2.
 """
@@ -182,6 +182,18 @@ def build_parser() -> argparse.ArgumentParser:
                          help="load a model predict would refuse: a SavedModel that runs ops beyond pure "
                               "computation (file I/O, Python calls) or that no model card of ours vouches for, "
                               "or a .keras file carrying Python code (a Lambda layer)")
+    generate = sub.add_parser("generate", help="draw images from an exported generator (a gan or diffusion search)")
+    generate.add_argument("--model", required=True, help="an export folder, a SavedModel folder or a .keras file")
+    generate.add_argument("--n", type=_positive, default=64, help="images to draw (default: 64)")
+    generate.add_argument("--out", default="samples.png",
+                          help="a .png file (one grid), a .npy file (the raw values) or a folder (one PNG per "
+                               "image) (default: samples.png)")
+    generate.add_argument("--seed", type=int, default=0, help="the noise's seed: the same seed, the same images")
+    generate.add_argument("--label", type=int,
+                          help="class id of every image, for a class-conditional model (default: the classes in "
+                               "turn, a column each)")
+    generate.add_argument("--trust-model", action="store_true",
+                          help="load a model generate would refuse (as for predict)")
     board = sub.add_parser("leaderboard", help="the trials of a search from MLflow, best first")
     board.add_argument("--experiment", help="experiment name (default: the latest search's)")
     board.add_argument("--top", type=_positive, default=10, help="rows to print (default: 10)")
@@ -346,6 +358,18 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Writes images drawn from an exported generator: a PNG grid, PNG files or a .npy array."""
+    from automl.app.generate import check_request, generate_images
+
+    check_request(args.model, args.n, args.out)  # before TensorFlow loads
+    _quiet_tensorflow("auto")
+    path, count = generate_images(args.model, args.n, args.out, seed=args.seed, label=args.label,
+                                  trust=args.trust_model)
+    print(f"wrote {count} images to {path}")
+    return 0
+
+
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     """Prints a search's trials from MLflow; ``--csv`` writes all of them, every column."""
     from automl.data.tables import write_csv
@@ -365,7 +389,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"search": cmd_search, "validate": cmd_validate, "ui": cmd_ui, "leaderboard": cmd_leaderboard,
-            "export": cmd_export, "predict": cmd_predict}
+            "export": cmd_export, "predict": cmd_predict, "generate": cmd_generate}
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ class FitResult:
         epochs_run: Epochs actually trained (early stopping may cut them).
         seconds: Wall time of the fit.
         stopped_early: Early stopping ended the fit before its last epoch.
+        artifacts: Files the trial made besides its weights, by name (a generative trial's sample
+            grids, as PNG bytes): plain data, so they travel back from a worker with the result.
     """
 
     history: dict[str, list[float]] = field(default_factory=dict)
@@ -39,6 +41,7 @@ class FitResult:
     epochs_run: int = 0
     seconds: float = 0.0
     stopped_early: bool = False
+    artifacts: dict[str, bytes] = field(default_factory=dict)
 
     def at_best(self) -> dict[str, float]:
         """Every metric at the best epoch."""
@@ -46,23 +49,22 @@ class FitResult:
 
 
 class FailOnNonFinite(keras.callbacks.Callback):
-    """Raises TrialFailedError at the end of an epoch whose loss is NaN or infinite.
+    """Raises TrialFailedError at the end of an epoch whose loss (any of them: a GAN has two) is NaN or infinite.
 
     It checks per epoch, not per batch: a per-batch hook makes Keras wait for every
     step's result before dispatching the next, and a NaN loss stays NaN, so the epoch's mean shows it.
     """
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        for key in ("loss", "val_loss"):
-            value = (logs or {}).get(key)
-            if value is not None and not math.isfinite(float(value)):
+        for key, value in (logs or {}).items():
+            if key.endswith("loss") and not math.isfinite(float(value)):
                 raise TrialFailedError(f"{key} became {float(value)} at epoch {epoch}")
 
 
 def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
         objective: tuple[str, str], callbacks: list | None = None, epochs: int | None = None,
         initial_epoch: int = 0, targets: Callable[[np.ndarray], np.ndarray] | None = None,
-        seed: int = 0, augment: Callable | None = None) -> FitResult:
+        seed: int = 0, augment: Callable | None = None, measures: list | None = None) -> FitResult:
     """Trains ``model`` on the train split, early-stopping on the validation objective.
 
     Args:
@@ -77,6 +79,8 @@ def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
         targets: Turns labels into what the loss wants (e.g. one-hot); identity by default.
         seed: Seed of the per-epoch shuffle.
         augment: Training-batch augmentation (never applied to validation data).
+        measures: Callbacks that add metrics to each epoch's logs (a generative model's sample scores):
+            they run before early stopping and every other callback, which then see those metrics.
 
     Returns:
         The history and the best epoch; the model holds the best epoch's weights.
@@ -92,7 +96,8 @@ def fit(model: keras.Model, data: DataBundle, train: Train, batch_size: int,
     val_data = to_dataset(data.x_val, targets(data.y_val), max(batch_size, 256))
     started = time.perf_counter()
     history = model.fit(train_data, validation_data=val_data, epochs=epochs or train.epochs,
-                        initial_epoch=initial_epoch, callbacks=[FailOnNonFinite(), stop, *(callbacks or [])],
+                        initial_epoch=initial_epoch,
+                        callbacks=[*(measures or []), FailOnNonFinite(), stop, *(callbacks or [])],
                         class_weight=data.class_weights(),
                         shuffle=False, verbose=0)  # the dataset reshuffles itself each epoch
     seconds = time.perf_counter() - started

@@ -115,6 +115,8 @@ def load_inputs(opts: SearchOptions) -> tuple:
     check_task(space, data.task)
     if effective_task(space, data.task) == "reconstruction":
         data = data.as_reconstruction()
+    if effective_task(space, data.task) == "generation":
+        data = data.as_generation()
     return card, space, data
 
 

@@ -169,6 +169,11 @@ def make_controller(space: LoadedSpace, settings: Settings, data, tracker, progr
     objectives = objectives_of(space, data.task)
     name, direction = objectives[0]
     controller = None  # the candidates' size is measured by the controller built below
+    scorer = None
+    if data.task == "generation":  # one feature space for every trial, kept with the search
+        from automl.search.samples import cached_scorer
+
+        scorer = cached_scorer(folder, data, settings.seed, progress.say)
 
     def size_of(values: dict) -> int:
         return controller.parameter_count(values)
@@ -190,7 +195,8 @@ def make_controller(space: LoadedSpace, settings: Settings, data, tracker, progr
         controller = SearchController(oracle, data=data, train=train, tracker=tracker, progress=progress,
                                       directory=str(folder.parent), project_name=folder.name,
                                       overwrite=False, seed=settings.seed,
-                                      derived=[n for n, _ in objectives if n in DERIVED], precision=precision)
+                                      derived=[n for n, _ in objectives if n in DERIVED], precision=precision,
+                                      scorer=scorer)
     return controller
 
 
@@ -245,7 +251,7 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
         raise SearchError("search ended with no completed trial; see the failure reasons above")
     best = controller.oracle.get_best_trials(1)[0]
     model = controller.load_model(best)
-    test_metrics = test_scores(model, best, controller.spec, data)
+    test_metrics = test_scores(model, best, controller.spec, data, controller.context.scorer)
     objective = controller.oracle.objective.name
     board = leaderboard(controller, searched(flatten(space)), k=5)
     card_facts = model_card(experiment, data, space, settings, best, objective, test_metrics,
@@ -255,7 +261,13 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
     if tracker_run_id(tracker):
         controller.progress.say("logging the best model to MLflow"
                                 + (f" and registering it as {opts.register!r}" if opts.register else ""))
-    example = model_inputs(take(data.x_test, np.arange(min(5, len(data.y_test)))))
+    if hasattr(model, "example_inputs"):  # a generative model: noise in
+        example = model.example_inputs(5)
+        from automl.search.samples import grid_png
+
+        tracker.log_bytes("samples.png", grid_png(model))
+    else:
+        example = model_inputs(take(data.x_test, np.arange(min(5, len(data.y_test)))))
     model_uri = tracker.log_model(model, example, opts.register)
     checkpoint("search.model_logged")
     rejected = getattr(controller.oracle, "rejected", 0)

@@ -36,6 +36,8 @@ def build_model(values: dict, spec: InputSpec, epochs: int = 20) -> keras.Model:
         serving = [f.name for f in FAMILIES if spec.task in f.tasks]
         raise ValueError(f"family: expected a family for a {spec.task} task ({', '.join(serving)}), "
                          f"received family {family.name!r}, which serves {', '.join(family.tasks)}")
+    if family.whole:  # a generative model: its own networks and train step
+        return family.body()(v, spec, epochs)
     inputs, x = INPUT_KINDS.get(spec.kind).inputs(spec)
     body = family.body()(x, v, spec.for_body())
     model = keras.Model(inputs, head(body, spec, inputs), name=f"{v['family']}_candidate")
@@ -43,5 +45,13 @@ def build_model(values: dict, spec: InputSpec, epochs: int = 20) -> keras.Model:
     return model
 
 
-__all__ = ["InputSpec", "augmenter", "build_model", "default_objective", "family_values", "prepare_targets",
-           "schedule_callbacks"]
+def build_optimizer(model: keras.Model) -> None:
+    """Makes the optimizer's slots (the ones training would make), so a weights file that holds them loads."""
+    if hasattr(model, "build_optimizers"):  # a generative model: each optimizer over its own network
+        model.build_optimizers()
+    else:
+        model.optimizer.build(model.trainable_variables)
+
+
+__all__ = ["InputSpec", "augmenter", "build_model", "build_optimizer", "default_objective", "family_values",
+           "prepare_targets", "schedule_callbacks"]

@@ -63,6 +63,7 @@ class InputSpec:
     num_mel_bins: int = 40  # audio only
     image_shape: tuple[int, ...] = ()  # audio only: the log-mel image the families see
     graph_level: str = ""  # graph only: "node" (predict nodes of one graph) or "graph" (predict whole graphs)
+    value_range: tuple[float, float] = (0.0, 1.0)  # generation only: the training images' (min, max)
 
     def for_body(self) -> "InputSpec":
         """What the family sees: audio arrives as a one-channel log-mel image."""
@@ -71,13 +72,16 @@ class InputSpec:
     @classmethod
     def from_bundle(cls, data: DataBundle) -> "InputSpec":
         """Computes the statistics on the training split only, as the data's input kind says."""
-        outputs = data.num_classes if data.task in ("multiclass", "multilabel") else 1
+        outputs = data.num_classes if data.task in ("multiclass", "multilabel", "generation") else 1
         if data.task == "regression" and data.y_train.ndim == 2:
             outputs = data.y_train.shape[1]
         from automl.plugins.inputs import INPUT_KINDS
 
         # A table with named (maybe categorical) columns is tabular whatever else it says.
-        return INPUT_KINDS.get("tabular" if data.columns is not None else data.input_kind).spec(data, outputs)
+        spec = INPUT_KINDS.get("tabular" if data.columns is not None else data.input_kind).spec(data, outputs)
+        if data.task == "generation":  # samples come out in the training images' range
+            spec = replace(spec, value_range=(float(np.min(data.x_train)), float(np.max(data.x_train))))
+        return spec
 
 
 def layer_value(v: dict, key: str, i: int, default: Any = None) -> Any:

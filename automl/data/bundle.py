@@ -75,6 +75,20 @@ class DataBundle:
                             f"received {received}")
         return replace(self, task="reconstruction", y_train=self.x_train, y_val=self.x_val, y_test=self.x_test)
 
+    def as_generation(self) -> "DataBundle":
+        """The same images, to generate more of; class labels kept (for conditional models) when there are any.
+
+        Raises:
+            DataError: The inputs are not images.
+        """
+        if self.input_kind != "image" or self.columns is not None:
+            raise DataError(f"dataset {self.name!r}: expected image inputs for a generative family (gan, diffusion), "
+                            f"received {self.input_kind} inputs")
+        if self.task == "multiclass":
+            return replace(self, task="generation")
+        zeros = [np.zeros(len(y), dtype="int32") for y in (self.y_train, self.y_val, self.y_test)]
+        return replace(self, task="generation", y_train=zeros[0], y_val=zeros[1], y_test=zeros[2], class_names=[])
+
     def fingerprint(self) -> str:
         """A short hash of all the data and labels, to tell datasets apart in MLflow.
 

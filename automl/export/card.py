@@ -46,6 +46,7 @@ def markdown(card: dict[str, Any]) -> str:
     lines += _section("Inputs (raw values; preprocessing is inside)", card.get("inputs", {}))
     lines += _graph_inputs(dataset.get("graph"), card.get("inputs", {}))
     lines += _section("Outputs", card.get("outputs", {}))
+    lines += _generation(card.get("generation"))
     if card.get("class_names"):
         lines += ["## Classes", "", ", ".join(f"{i}: {n}" for i, n in enumerate(card["class_names"])), ""]
     lines += _section("Metrics", card.get("metrics", {}))
@@ -58,6 +59,24 @@ def markdown(card: dict[str, Any]) -> str:
     if card.get("mlflow_run_id"):
         lines += ["## MLflow", "", f"Parent run `{card['mlflow_run_id']}` at {card.get('tracking_uri', '')}", ""]
     return "\n".join(lines)
+
+
+def _generation(facts: Any) -> list[str]:
+    """How to draw images from a generator, and what its sample scores mean."""
+    if not isinstance(facts, dict):
+        return []
+    low, high = (facts.get("value_range") or [0, 1])[:2]
+    rows = {
+        "noise": f"standard normal, shape {facts.get('noise_shape')} per image (serving_default takes it)",
+        "generate": "the second signature: seed, count and label (-1: the classes in turn) in, images out; "
+                    "`automl generate --model DIR --n 64 --out grid.png` calls it",
+        "images": f"in the training images' range, {low:g} to {high:g}",
+        "class-conditional": "yes: serving_default also takes label" if facts.get("conditional") else "no",
+        "scores": "Fréchet distance (fd), precision, recall and diversity in the features of a classifier the "
+                  "search trained on this data set's training images: comparable between models of this data "
+                  "set, not with published FID; test_fd_floor is training images against test images",
+    }
+    return _section("Generation", rows)
 
 
 def _graph_inputs(graph: Any, inputs: Any) -> list[str]:

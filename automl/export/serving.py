@@ -2,7 +2,8 @@
 
 Classification gives ``probabilities`` (or ``probability``), ``class_id`` and
 ``label`` (the class name); regression gives ``prediction``; an autoencoder
-gives ``reconstruction``. The model's own preprocessing (normalization,
+gives ``reconstruction``; a generative model gives ``images`` from ``noise`` (and
+``label``), and a second signature, ``generate``, from a seed and a count. The model's own preprocessing (normalization,
 string lookups, tokenizers) is inside, so the inputs are raw values. A graph
 model takes the raw graph tensors by name; a node task's serving function
 predicts every node of the graph it is given (no ``node_index``).
@@ -92,6 +93,11 @@ def write_saved_model(model: keras.Model, path: str, task: str, class_names: lis
     """Writes a SavedModel whose ``serving_default`` signature is `serving_function`."""
     archive = keras.export.ExportArchive()
     archive.track(model)
+    if hasattr(model, "endpoints"):  # a generative model: noise (or a seed) in, images out
+        for name, function, specs in model.endpoints():
+            archive.add_endpoint(name, function, input_signature=specs)
+        archive.write_out(path, verbose=False)
+        return
     serve, signature = serving_function(model, task, class_names, batch)
     archive.add_endpoint("serve", serve, input_signature=[signature])
     archive.write_out(path, verbose=False)

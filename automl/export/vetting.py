@@ -55,6 +55,8 @@ SAFE_OPS: frozenset[str] = frozenset({
     # text: standardize, split, look tokens and categories up in the model's own tables
     "HashTableV2", "LookupTableFindV2", "LookupTableImportV2", "StaticRegexReplace", "StringLower",
     "StringSplitV2",
+    # a generator's ``generate`` signature: normal noise drawn from the seed it is given
+    "StatelessRandomNormalV2",
     # the model's own state: weights, and the seed of recurrent dropout
     "AssignVariableOp", "ReadVariableOp", "StatelessRandomGetKeyCounter", "StatelessRandomUniformV2",
     "VarHandleOp",
@@ -147,10 +149,12 @@ def _loadable_functions(meta) -> Iterator[str]:
 
 
 def _signature_calls(meta, library: dict, ops: set[str], folder: Path) -> list[str]:
-    """The serving signature's subgraph of the main graph: adds its ops, returns the functions it calls."""
+    """Every signature's subgraph of the main graph (serving, and a generator's ``generate``): adds its ops,
+    returns the functions it calls."""
     nodes = {node.name: node for node in meta.graph_def.node}
-    pending = [t.name for t in meta.signature_def[SIGNATURE].outputs.values()]
-    pending += [t.name for t in meta.signature_def[SIGNATURE].inputs.values()]
+    pending = []
+    for signature in meta.signature_def.values():
+        pending += [t.name for t in signature.outputs.values()] + [t.name for t in signature.inputs.values()]
     seen: set[str] = set()
     calls: list[str] = []
     while pending:
@@ -159,7 +163,7 @@ def _signature_calls(meta, library: dict, ops: set[str], folder: Path) -> list[s
             continue
         seen.add(name)
         if name not in nodes:
-            raise ExportError(f"--model: expected the {SIGNATURE!r} signature of {folder} to name nodes of its "
+            raise ExportError(f"--model: expected the signatures of {folder} to name nodes of its "
                               f"graph, received {name!r}, which is not there")
         calls.extend(_calls(nodes[name], library, ops))
         pending.extend(nodes[name].input)

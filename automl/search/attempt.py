@@ -20,7 +20,8 @@ from typing import Callable
 
 import keras
 
-from automl.builders import InputSpec, augmenter, build_model, family_values, prepare_targets, schedule_callbacks
+from automl.builders import (InputSpec, augmenter, build_model, build_optimizer, family_values, prepare_targets,
+                             schedule_callbacks)
 from automl.data import DataBundle
 from automl.errors import first_line
 from automl.search.derived import measure
@@ -44,6 +45,7 @@ class TrialContext:
         derived: Objectives measured on each trained model (parameter_count, latency_ms).
         seed: The search's seed; a trial's seed derives from it and the trial id.
         precision: Keras's dtype policy for the trial (``mixed_float16`` with ``--mixed-precision``).
+        scorer: A generation search's sample scorer (``.keras`` bytes, `automl.search.samples`); else None.
     """
 
     data: DataBundle
@@ -53,6 +55,7 @@ class TrialContext:
     derived: tuple[str, ...] = ()
     seed: int = 0
     precision: str = "float32"
+    scorer: bytes | None = None
 
     def trial_seed(self, trial_id: str) -> int:
         """The seed of a trial's initialization and shuffling: the same on every attempt and host."""
@@ -147,11 +150,14 @@ def train_candidate(ctx: TrialContext, trial_id: str, values: dict, logger: Epoc
         model = build_model(values, ctx.spec, ctx.train.epochs)
         initial = _warm_start(model, values, parent_path)
         own = family_values(values)
+        measures = _sample_measures(ctx, values)
         result = fit(model, ctx.data, ctx.train, values["batch_size"], ctx.objective,
                      [logger, stop_at(deadline), *schedule_callbacks(own)],
                      epochs=values.get("tuner/epochs"), initial_epoch=initial,
                      targets=lambda y: prepare_targets(own, ctx.spec, y),
-                     seed=seed, augment=augmenter(own, ctx.spec))
+                     seed=seed, augment=augmenter(own, ctx.spec), measures=measures)
+        if measures:
+            _sampled(model, result, measures[0])
         model.save_weights(weights_path)
         return result, model.count_params(), model_summary(model), measure(list(ctx.derived), model,
                                                                            ctx.data.x_val)
@@ -182,10 +188,33 @@ def run_attempt(ctx: TrialContext, job: TrialJob, sink: EpochSink) -> Outcome:
             keras.backend.clear_session(free_memory=True)
 
 
+def _sample_measures(ctx: TrialContext, values: dict) -> list:
+    """A generative trial's per-epoch sample scores (none for other tasks)."""
+    if ctx.spec.task != "generation" or ctx.scorer is None:
+        return []
+    from automl.search.samples import scorer_callback
+
+    return [scorer_callback(ctx.scorer, ctx.data.x_val, ctx.data.y_val, values.get("tuner/epochs") or ctx.train.epochs)]
+
+
+def _sampled(model: keras.Model, result: FitResult, measures: keras.callbacks.Callback) -> None:
+    """A generative trial's grids (every few epochs, and the best epoch's) kept; a collapsed generator failed."""
+    import json
+
+    from automl.search.samples import check_collapse, grid_png
+
+    check_collapse(result)
+    result.artifacts.update(measures.images)
+    result.artifacts["samples/best.png"] = grid_png(model)
+    if measures.per_class:
+        result.artifacts["class_accuracy.json"] = json.dumps(
+            {"per_class_accuracy_last_epoch": measures.per_class}, indent=2).encode()
+
+
 def _warm_start(model: keras.Model, values: dict, parent_path: str | None) -> int:
     # Hyperband and ASHA continue a trial from an earlier one's weights.
     if values.get("tuner/trial_id") and parent_path and os.path.exists(parent_path):
-        model.optimizer.build(model.trainable_variables)
+        build_optimizer(model)
         model.load_weights(parent_path)
         return int(values.get("tuner/initial_epoch", 0))
     return 0

@@ -20,7 +20,7 @@ from keras_tuner.src import config as kt_config
 from keras_tuner.src.engine import tuner_utils
 
 from automl import atomic
-from automl.builders import InputSpec, build_model
+from automl.builders import InputSpec, build_model, build_optimizer
 from automl.data import DataBundle
 from automl.errors import AutoMLError, SearchError, TrackingError, first_line
 from automl.faults import checkpoint
@@ -38,6 +38,7 @@ kt_config.DEBUG = False
 
 FACTS = "facts.json"
 WEIGHTS = "model.weights.h5"
+ARTIFACTS = "artifacts"  # a trial's files for its run besides the summary and curve (sample grids)
 
 
 def one_line(err: BaseException) -> str:
@@ -60,13 +61,15 @@ class SearchController(kt.Tuner):
         seed: Base seed of weight initialization and shuffling.
         derived: Objectives measured on each trained model (parameter_count, latency_ms).
         precision: Keras's dtype policy for training (``mixed_float16`` with ``--mixed-precision``).
+        scorer: A generation search's sample scorer (``.keras`` bytes), which every trial is scored with.
 
     Training stops at an epoch boundary past the oracle's deadline (``--time-budget``).
     """
 
     def __init__(self, oracle: kt.Oracle, *, data: DataBundle, train: Train, tracker: Tracker,
                  progress: Progress, directory: str, project_name: str, overwrite: bool,
-                 seed: int, derived: tuple[str, ...] | list[str] = (), precision: str = "float32") -> None:
+                 seed: int, derived: tuple[str, ...] | list[str] = (), precision: str = "float32",
+                 scorer: bytes | None = None) -> None:
         if not isinstance(oracle, Managed):  # Durable before KerasTuner reloads it: the reload reconciles files
             raise TypeError(f"SearchController: expected an oracle built on automl.search.managed.Managed, "
                             f"received {type(oracle).__name__}")
@@ -87,7 +90,7 @@ class SearchController(kt.Tuner):
         self.histories: dict[str, dict[str, list[tuple[int, float]]]] = {}  # each trial's epochs, failed ones too
         self.where: dict[str, dict[str, str]] = {}  # the worker that trained each trial, when not this process
         self.context = TrialContext(data, self.spec, train, self.objective_pair, tuple(self.derived), seed,
-                                    precision)
+                                    precision, scorer)
 
     # --- one trial -------------------------------------------------------------
 
@@ -113,6 +116,10 @@ class SearchController(kt.Tuner):
     def _accept(self, trial_id: str, result: FitResult, params: int, summary: str, derived: dict) -> dict:
         # A trained trial's facts kept (for its record) and saved (for export and resume); its metrics returned.
         self.results[trial_id] = (result, params, summary, derived)
+        for name, content in result.artifacts.items():  # a generative trial's sample grids, beside its weights
+            path = Path(self._file(trial_id, ARTIFACTS)) / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic.write_bytes(path, content)
         facts = {"params": params, "epochs_run": result.epochs_run,
                  "best_epoch": result.best_epoch, "train_seconds": round(result.seconds, 3), **derived}
         atomic.write_json(self._file(trial_id, FACTS), facts)
@@ -234,7 +241,8 @@ class SearchController(kt.Tuner):
                   "epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
                   "stopped_early": str(result.stopped_early).lower(), "train_seconds": f"{result.seconds:.2f}",
                   "objective": f"{result.at_best()[self.objective_pair[0]]:.6f}", **worker},
-            texts={"model_summary.txt": summary}, history=history, params=values)
+            texts={"model_summary.txt": summary}, history=history, params=values,
+            files={name: str(Path(self._file(trial.trial_id, ARTIFACTS)) / name) for name in result.artifacts})
 
     # --- results ---------------------------------------------------------------
 
@@ -264,7 +272,7 @@ class SearchController(kt.Tuner):
         """Rebuilds a completed trial's model and loads its best-epoch weights."""
         model = build_model(dict(trial.hyperparameters.values), self.spec, self.train.epochs)
         # The weights file holds the optimizer's slots too; build them so they load.
-        model.optimizer.build(model.trainable_variables)
+        build_optimizer(model)
         model.load_weights(self._file(trial.trial_id, WEIGHTS))
         return model
 

@@ -45,5 +45,8 @@ def measure(names: list[str], model: Any, x_val: Any) -> dict[str, float]:
     """The derived objectives ``names`` of ``model``, measured on the first validation example."""
     if not names:
         return {}
-    example = model_inputs(take(x_val, np.arange(1)))  # a graph example is a dict of its tensors
+    if hasattr(model, "example_inputs"):  # a generative model takes noise, not the data's inputs
+        example = model.example_inputs(1)
+    else:
+        example = model_inputs(take(x_val, np.arange(1)))  # a graph example is a dict of its tensors
     return {name: DERIVED.lookup(name)(model, example) for name in names}

@@ -19,6 +19,7 @@ class TrialRecord:
         texts: Small text artifacts by file name (the model summary).
         history: Every epoch's metrics as ``(epoch, value)`` pairs, by name (the learning curve).
         params: The trial's hyperparameters (to open its run again if it was never opened).
+        files: Artifacts on disk by their name in the run (a generative trial's sample grids).
     """
 
     trial_id: str
@@ -29,6 +30,7 @@ class TrialRecord:
     texts: dict[str, str] = field(default_factory=dict)
     history: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -90,6 +92,9 @@ class Tracker:
     def log_model(self, model: Any, example: Any, register: str | None = None) -> str | None:
         """Logs the best model on the parent run (optionally registered); returns its URI, if any."""
         return None
+
+    def log_bytes(self, name: str, content: bytes) -> None:
+        """Records a file on the parent run under ``name`` (the best generative model's sample grid)."""
 
     def log_pareto(self, objectives: list[tuple[str, str]], front: list[dict[str, Any]]) -> None:
         """Records a multi-objective search's Pareto front: which trials are on it, and their values."""

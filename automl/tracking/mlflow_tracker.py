@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
+import tempfile
 import time
 from typing import Any, Callable
 
@@ -212,6 +214,10 @@ class MlflowTracker(Tracker):
 
         for name, text in record.texts.items():
             self.client.log_text(run_id, text, name)
+        for name, local in record.files.items():
+            if os.path.exists(local):  # a resume of a search whose folder was tidied: nothing to send
+                folder = os.path.dirname(name)
+                self.client.log_artifact(run_id, local, folder or None)
         if any(len(points) > 0 for points in record.history.values()):
             self.client.log_figure(run_id, learning_curve(record.history, run_name(record.trial_id)),
                                    "learning_curve.png")
@@ -240,6 +246,16 @@ class MlflowTracker(Tracker):
         uri = log_keras_model(self.uri, self.parent_id, model, example, register)
         self.client.set_tag(self.parent_id, "model_uri", uri)
         return uri
+
+    @_store_errors
+    def log_bytes(self, name: str, content: bytes) -> None:
+        """A file on the parent run, under ``name`` (its folder part becomes the artifact folder)."""
+        self.writer.drain()
+        with tempfile.TemporaryDirectory(prefix="automl-artifact-") as tmp:
+            local = os.path.join(tmp, os.path.basename(name))
+            with open(local, "wb") as out:
+                out.write(content)
+            self.client.log_artifact(self.parent_id, local, os.path.dirname(name) or None)
 
     @_store_errors
     def log_pareto(self, objectives: list[tuple[str, str]], front: list[dict[str, Any]]) -> None:

@@ -38,6 +38,8 @@ class FamilyPlugin(Plugin):
             section, ``(key, message)`` when a value of ``key`` cannot take
             ``input_kind`` (``None``: it can), for what the input kinds alone do
             not say (a conv autoencoder on a table).
+        whole: ``build(values, spec, epochs)`` returns the compiled model itself, not a body for a
+            head: the generative families, which train with their own steps.
         order: Where the family sits in listings.
     """
 
@@ -46,6 +48,7 @@ class FamilyPlugin(Plugin):
     tasks: tuple[str, ...] = SUPERVISED
     build: Callable[..., Any] | str = ""
     fits: Callable[[Any, str], tuple[str, str] | None] | None = None
+    whole: bool = False
     order: int = 100
 
     def body(self) -> Callable[..., Any]:
