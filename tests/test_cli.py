@@ -9,7 +9,7 @@ from tests.conftest import ROOT, run_cli
     (["search", "--dataset", "nope", "--space", "cnn"],
      "--dataset: expected one of: block_model, breast_cancer, cifar10, diabetes, digits"),
     (["search", "--dataset", "digits", "--space", "nope"],
-     "--space: expected one of: auto_audio, auto_graph, auto_image"),
+     "--space: expected one of: auto_audio, auto_generation, auto_graph, auto_image"),
     (["search", "--dataset", "digits", "--space", "cnn", "--max-trials", "0"],
      "argument --max-trials: expected a positive integer, received '0'"),
     (["search", "--dataset", "digits", "--space", "cnn", "--epochs", "ten"],

@@ -52,6 +52,9 @@ def predict_file(model_path: str, input_path: str, output: str, trust: bool = Fa
                                           reading_of(card))
         frame = _table(ids, _run(serve, batches), _names(card))
         return write_csv(frame, output, "--output"), len(frame)
+    if "noise" in signature:  # a generator draws images from noise; it predicts nothing from inputs
+        raise ExportError(f"--model: expected a model that predicts from inputs, received {model_path}, a "
+                          f"generator (it takes noise); draw images with: automl generate --model {model_path}")
     if edges is not None:
         raise DataError(f"--edges: expected only with a graph model (one taking {EDGE_INDEX!r}), received a model "
                         f"taking {', '.join(signature)}")

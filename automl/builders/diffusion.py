@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from automl.builders.generative import LABEL, STEPS_PER_EXECUTION, GenerativeModel, build_generative, \
-    mean_trackers, twos
+    mean_trackers, twos, upsample
 
 MAX_WIDTH = 512
 NOISY, TIME = "noisy", "time"
@@ -82,13 +82,14 @@ class DiffusionModel(GenerativeModel):
         noisy = tf.sqrt(ab) * x0 + tf.sqrt(1.0 - ab) * noise
         labels = tf.cast(y, tf.int32) if self.conditional else None
         predicted = self.denoiser(self._net_in(noisy, tf.cast(t, tf.float32), labels), training=training)
-        return tf.reduce_mean(tf.square(predicted - noise))
+        return tf.reduce_mean(tf.square(tf.cast(predicted, tf.float32) - noise))
 
     def train_step(self, data: Any) -> dict:
         with tf.GradientTape() as tape:
             loss = self._noise_loss(data[0], data[1], True)
+            scaled = self.optimizer.scale_loss(loss)  # under mixed precision: no float16 underflow
         weights = self.denoiser.trainable_variables
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+        self.optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
         if self.ema_denoiser is not None:
             for average, weight in zip(self.ema_denoiser.weights, self.denoiser.weights):
                 average.assign(self.ema * average + (1.0 - self.ema) * weight)
@@ -134,7 +135,8 @@ def alpha_bars(schedule: str, steps: int) -> np.ndarray:
 def ddim_plan(alpha_bar: np.ndarray, sampling_steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The steps DDIM visits (from the last to 0), with alpha_bar at each and at the step after it (1 at the end)."""
     total = len(alpha_bar)
-    steps = np.unique(np.linspace(0, total - 1, max(1, min(sampling_steps, total))).round().astype(int))[::-1]
+    # From the last step down (one step: the last alone, straight to the clean image).
+    steps = np.unique(np.linspace(total - 1, 0, max(1, min(sampling_steps, total))).round().astype(int))[::-1]
     now = alpha_bar[steps]
     before = np.append(alpha_bar[steps[1:]], 1.0).astype("float32")
     return steps.astype("float32"), now, before
@@ -197,7 +199,7 @@ def unet(v: dict, shape: tuple, classes: int, time_width: int, name: str) -> ker
     x = _attention(x) if v.get("attention") else x
     x = _res_block(x, emb, min(MAX_WIDTH, width * 2 ** levels), dropout)
     for i in reversed(range(levels)):
-        x = keras.layers.Concatenate()([keras.layers.UpSampling2D(2)(x), skips[i]])
+        x = keras.layers.Concatenate()([upsample(x), skips[i]])
         x = _res_block(x, emb, min(MAX_WIDTH, width * 2 ** i), dropout)
     x = keras.layers.Activation("swish")(keras.layers.GroupNormalization(_groups(x.shape[-1]))(x))
     out = keras.layers.Conv2D(c, 3, padding="same", kernel_initializer="zeros", dtype="float32")(x)

@@ -16,7 +16,7 @@ import keras
 import tensorflow as tf
 
 from automl.builders.generative import LABEL, NOISE, STEPS_PER_EXECUTION, GenerativeModel, build_generative, \
-    mean_trackers, twos
+    mean_trackers, twos, upsample
 
 MAX_FILTERS = 512
 
@@ -35,6 +35,8 @@ class GanModel(GenerativeModel):
         self.generator = generator_net(v, self.image_shape, labelled)
         self.discriminator = discriminator_net(v, self.image_shape, labelled)
         self.d_optimizer = keras.optimizers.Adam(v["d_learning_rate"], beta_1=v["d_beta_1"], beta_2=v["d_beta_2"])
+        if keras.mixed_precision.global_policy().compute_dtype == "float16":  # as compile wraps the generator's
+            self.d_optimizer = keras.optimizers.LossScaleOptimizer(self.d_optimizer)
         self.trackers = mean_trackers("d_loss", "g_loss")
         self.seeds = keras.random.SeedGenerator(int(v.get("seed", 0)) or None)
         self.built = True
@@ -66,8 +68,8 @@ class GanModel(GenerativeModel):
         return {NOISE: noise, LABEL: labels} if self.conditional else noise
 
     def _d(self, images: Any, labels: Any, training: bool) -> Any:
-        return self.discriminator({"image": images, LABEL: labels} if self.conditional else images,
-                                  training=training)
+        out = self.discriminator({"image": images, LABEL: labels} if self.conditional else images, training=training)
+        return tf.cast(out, tf.float32)  # the losses in float32, also under mixed precision
 
     def _adversarial(self, real: Any, labels: Any, training: bool) -> tuple[Any, Any]:
         """The discriminator's and the generator's loss on one batch (the penalty's tape inside)."""
@@ -97,10 +99,12 @@ class GanModel(GenerativeModel):
         for _ in range(self.d_steps):
             with tf.GradientTape() as tape:
                 d_loss, _ = self._adversarial(real, labels, True)
-            self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
+                scaled = self.d_optimizer.scale_loss(d_loss)  # under mixed precision: no float16 underflow
+            self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, d_vars), d_vars))
         with tf.GradientTape() as tape:
             _, g_loss = self._adversarial(real, labels, True)
-        self.optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+            scaled = self.optimizer.scale_loss(g_loss)
+        self.optimizer.apply_gradients(zip(tape.gradient(scaled, g_vars), g_vars))
         return self._report(d_loss, g_loss)
 
     def test_step(self, data: Any) -> dict:
@@ -153,7 +157,7 @@ def generator_net(v: dict, shape: tuple, classes: int) -> keras.Model:
     x = keras.layers.Dense(h0 * w0 * widths[0], kernel_initializer=init)(x)
     x = activation(_norm(keras.layers.Reshape((h0, w0, widths[0]))(x), v["norm"]), v["activation"])
     for i, filters in enumerate(widths):
-        x = keras.layers.UpSampling2D(2)(x) if i < ups else x  # resize + conv: no checkerboard of strided transposes
+        x = upsample(x) if i < ups else x  # resize + conv: no checkerboard of strided transposes
         x = keras.layers.Conv2D(filters, 3, padding="same", kernel_initializer=init)(x)
         x = activation(_norm(x, v["norm"]), v["activation"])
     out = keras.layers.Conv2D(c, 3, padding="same", activation="tanh", dtype="float32")(x)

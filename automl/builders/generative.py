@@ -159,6 +159,16 @@ def twos(n: int) -> int:
     return count
 
 
+def upsample(x: Any) -> Any:
+    """Twice the height and width (nearest neighbour), the shape kept static.
+
+    Keras' UpSampling2D repeats along each axis, which leaves the height unknown in
+    the traced graph; TFLite's converter then refuses the convolution after it.
+    """
+    _, h, w, c = x.shape
+    return keras.layers.Reshape((2 * h, 2 * w, c))(keras.layers.UpSampling2D(2)(x))
+
+
 def mean_trackers(*names: str) -> dict[str, keras.metrics.Mean]:
     """Running means of the losses a train step reports, by name."""
     return {name: keras.metrics.Mean(name=name) for name in names}

@@ -70,12 +70,14 @@ def _convert_tflite(model: keras.Model, facts: ExportFacts, batch: int | None) -
 
     from automl.export.serving import write_saved_model
 
+    # The serving signature alone: a generator's ``generate`` (noise drawn from a seed) stays in the SavedModel.
+    keys = ["serving_default"]
     if batch is None:
-        return tf.lite.TFLiteConverter.from_saved_model(str(facts.saved_model)).convert()
+        return tf.lite.TFLiteConverter.from_saved_model(str(facts.saved_model), signature_keys=keys).convert()
     source = Path(tempfile.mkdtemp(prefix="tflite-", dir=facts.saved_model.parent))
     try:
         write_saved_model(model, str(source), facts.task, list(facts.class_names), batch=batch)
-        return tf.lite.TFLiteConverter.from_saved_model(str(source)).convert()
+        return tf.lite.TFLiteConverter.from_saved_model(str(source), signature_keys=keys).convert()
     finally:
         shutil.rmtree(source, ignore_errors=True)
 

@@ -2,7 +2,7 @@
 
 Each runner takes the artifact's path and the inputs (one array, or arrays by input
 name) and returns the model's main output (probabilities, probability, prediction or
-reconstruction), so the formats contract suite can check that every artifact
+reconstruction, or a generator's images), so the formats contract suite can check that every artifact
 reproduces the model it was written from.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-MAIN_OUTPUTS = ("probabilities", "probability", "prediction", "reconstruction")
+MAIN_OUTPUTS = ("probabilities", "probability", "prediction", "reconstruction", "images")
 
 
 def saved_model_outputs(path: Path, x) -> dict[str, np.ndarray]:
@@ -36,6 +36,8 @@ def run_keras(path: Path, x) -> np.ndarray:
     import tensorflow as tf
 
     import automl.builders.blocks  # noqa: F401 - registers the custom layers a .keras file may name
+    import automl.builders.diffusion  # noqa: F401 - and the generative models
+    import automl.builders.gan  # noqa: F401
     import automl.builders.graph  # noqa: F401 - and the graph layers (GraphConv, ...)
 
     model = keras.saving.load_model(path)

@@ -26,7 +26,8 @@ TRUST = "pass --trust-model if you trust where it came from"
 # allow-list, so an op nobody has looked at (file I/O, py_func, PrintV2 to a file,
 # ImmutableConst from a file, anything new in TensorFlow) is refused by default.
 # Made by exporting a model of every family on every input kind it takes (tabular
-# with numeric and string columns, image, sequence, text, audio, graph), every task, every
+# with numeric and string columns, image, sequence, text, audio, graph), every task (generation too, with
+# both of a generator's signatures), every
 # activation and norm and every family knob that changes the graph, and taking the
 # union of `graph_ops` over them: the EXPORTS of tests/export/test_predict_safety.py,
 # which fails naming any op a new export needs and any op here no export uses.
@@ -34,11 +35,11 @@ TRUST = "pass --trust-model if you trust where it came from"
 # not measured, because LSTM and GRU trace to cuDNN only when a GPU is present.
 # Every op here computes, or touches only the model's own variables and tables.
 SAFE_OPS: frozenset[str] = frozenset({
-    # arithmetic, comparisons, reductions, the FFT of the audio front end
+    # arithmetic, comparisons, reductions, the FFT of the audio front end, a diffusion model's step features
     "Abs", "AddV2", "ArgMax", "Cast", "Cos", "Cumsum", "Equal", "Erfc", "FloorDiv", "FloorMod", "Greater",
     "GreaterEqual", "Imag", "Less", "Log", "LogicalAnd", "Max", "Maximum", "Mean", "Minimum", "Mul", "Neg",
     "NotEqual", "Pow", "Prod", "RFFT", "Real", "RealDiv", "Rsqrt", "Sqrt", "Square", "SquaredDifference",
-    "Sub", "Sum",
+    "Sin", "Sub", "Sum",
     # layers: products, convolutions, pooling, activations, encodings
     "AvgPool", "BatchMatMulV2", "BiasAdd", "Conv2D", "DenseBincount", "DepthwiseConv2dNative", "Einsum",
     "Elu", "LeakyRelu", "MatMul", "MaxPool", "OneHot", "Relu", "Selu", "Sigmoid", "Softmax", "Tanh",

@@ -9,7 +9,7 @@ TEXTS = np.array(["the cat sat on the mat", "a dog ran far away", "cats and dogs
                   "stock prices fell today", "markets rose on good news", "rain is expected"] * 4,
                  dtype=object)
 SHAPES = {"tabular": (6,), "image": (8, 8, 1), "sequence": (10, 3), "text": (), "audio": (2000,)}
-OUTPUTS = {"multiclass": 3, "binary": 1, "multilabel": 4, "regression": 1, "reconstruction": 1}
+OUTPUTS = {"multiclass": 3, "binary": 1, "multilabel": 4, "regression": 1, "reconstruction": 1, "generation": 3}
 
 
 def make_spec(kind: str, task: str = "multiclass") -> InputSpec:
@@ -44,6 +44,7 @@ def _targets(spec: InputSpec, n: int, rng: np.random.Generator, x) -> np.ndarray
         "multilabel": lambda: rng.integers(0, 2, (n, spec.num_outputs)).astype("float32"),
         "regression": lambda: rng.normal(size=n).astype("float32"),
         "reconstruction": lambda: x,
+        "generation": lambda: rng.integers(0, spec.num_outputs, n),  # class ids, for conditional models
     }
     return targets[spec.task]()
 

@@ -22,7 +22,9 @@ def defaults(family: str, **overrides) -> dict:
     """The family's and training's default values, then the overrides."""
     own = {k: p.value for k, p in model_params(FAMILY_MODELS[family]()).items()}
     small = {"units": 8, "filters": 4, "dense_units": 8, "embed_dim": 8, "ff_dim": 8, "key_dim": 4,
-             "heads": 2, "vocab_size": 100, "sequence_length": 8, "bottleneck": 2}
+             "heads": 2, "vocab_size": 100, "sequence_length": 8, "bottleneck": 2,
+             "latent": 4, "g_filters": 8, "d_filters": 8, "width": 8, "levels": 1, "noise_steps": 20,
+             "sampling_steps": 3}
     own.update({k: v for k, v in small.items() if k in own})
     return {"family": family, **own, **TRAIN, "batch_size": 8, **overrides}
 

@@ -32,10 +32,13 @@ from tests.builders.conftest import fit_batch, graph_examples, make_batch, make_
 ROOT = Path(__file__).resolve().parents[2]
 # Small widths so a case builds and traces in about a second on one core.
 SMALL = {"units": 8, "filters": 4, "dense_units": 8, "embed_dim": 8, "ff_dim": 8, "key_dim": 4, "heads": 2,
-         "vocab_size": 100, "sequence_length": 8, "bottleneck": 2, "blocks": 1, "layers": 1}
+         "vocab_size": 100, "sequence_length": 8, "bottleneck": 2, "blocks": 1, "layers": 1,
+         "latent": 4, "g_filters": 4, "d_filters": 4, "g_layers": 1, "d_layers": 1,  # gan
+         "width": 8, "levels": 1, "noise_steps": 10, "sampling_steps": 2}  # diffusion
 # The outputs a SavedModel's serving signature gives for each task (automl.export.serving).
 OUTPUTS = {"multiclass": {"probabilities", "class_id", "label"}, "binary": {"probability", "class_id", "label"},
-           "multilabel": {"probabilities"}, "regression": {"prediction"}, "reconstruction": {"reconstruction"}}
+           "multilabel": {"probabilities"}, "regression": {"prediction"}, "reconstruction": {"reconstruction"},
+           "generation": {"images"}}
 
 
 def family_kinds() -> list[tuple[str, str, str]]:
@@ -65,8 +68,11 @@ def builds_and_trains(family: str, kind: str, task: str):
     values, spec = values_for(family), make_spec(kind, task)
     model = build_model(values, spec, epochs=1)
     x, y = make_batch(spec, n=8)
-    loss = fit_batch(model, x, prepare_targets(values, spec, y))["loss"][0]
-    assert math.isfinite(loss), f"{family} on {kind} ({task}): loss {loss}"
+    history = fit_batch(model, x, prepare_targets(values, spec, y))
+    losses = {k: v[0] for k, v in history.items() if k.endswith("loss")}  # a GAN reports two
+    assert losses and all(math.isfinite(v) for v in losses.values()), f"{family} on {kind} ({task}): {losses}"
+    if hasattr(model, "example_inputs"):  # a generative model's input is noise
+        return model, model.example_inputs(8)
     return model, x
 
 
@@ -79,7 +85,11 @@ def exports_and_reloads(model, x: np.ndarray, kind: str, task: str, folder: Path
     write_saved_model(model, str(folder), task, [])
     serve = tf.saved_model.load(str(folder)).signatures["serving_default"]
     names = list(serve.structured_input_signature[1])
-    if isinstance(x, dict):  # a graph: named tensors, the input kind's main one among them
+    if task == "generation":  # noise (and labels) in, by the names the model's example gives
+        assert set(names) == (set(x) if isinstance(x, dict) else {"noise"}), names
+        served = serve(**({n: tf.constant(v) for n, v in x.items()} if isinstance(x, dict) else
+                          {"noise": tf.constant(x)}))
+    elif isinstance(x, dict):  # a graph: named tensors, the input kind's main one among them
         assert INPUT_KINDS.get(kind).input_name in names and set(names) <= set(x), names
         served = serve(**{n: tf.constant(x[n]) for n in names})
     else:

@@ -35,7 +35,8 @@ from tests.builders.test_families import defaults
 RELOAD = Path(__file__).with_name("reload_all.py")
 TOLERANCE = 1e-4
 OUTPUTS = {"multiclass": {"probabilities", "class_id", "label"}, "binary": {"probability", "class_id", "label"},
-           "multilabel": {"probabilities"}, "regression": {"prediction"}, "reconstruction": {"reconstruction"}}
+           "multilabel": {"probabilities"}, "regression": {"prediction"}, "reconstruction": {"reconstruction"},
+           "generation": {"images"}}
 
 
 def families() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
@@ -68,6 +69,8 @@ def trained(family: str, kind: str, task: str):
     model = build_model(chosen, spec, epochs=1)
     x, y = make_batch(spec)
     fit_batch(model, x, prepare_targets(chosen, spec, y))
+    if hasattr(model, "example_inputs"):  # a generator's input is noise
+        return model, model.example_inputs(8)
     return model, x
 
 

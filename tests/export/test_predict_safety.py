@@ -36,7 +36,7 @@ from tests.conftest import run_cli
 # In SAFE_OPS from Keras' source, not measured: LSTM and GRU trace to cuDNN only on a GPU.
 CUDNN_OPS = {"All", "Any", "Assert", "CudnnRNNV3", "LogicalNot", "ReverseSequence"}
 ACTIVATIONS = ("sigmoid", "tanh", "leaky_relu", "elu", "gelu", "selu", "swish")
-EXPORTS = ([(f"{f}-{k}", f, k, "reconstruction" if f == "autoencoder" else "multiclass", {})
+EXPORTS = ([(f"{f}-{k}", f, k, FAMILIES.get(f).tasks[0], {})
             for f in sorted(FAMILIES.names()) for k in family_inputs(f)]
            + [("mlp-columns", "mlp", "columns", "multiclass", {})]
            + [(f"mlp-{t}", "mlp", "tabular", t, {}) for t in ("binary", "multilabel", "regression")]
@@ -51,7 +51,11 @@ EXPORTS = ([(f"{f}-{k}", f, k, "reconstruction" if f == "autoencoder" else "mult
            + [(f"gnn-{c}-{r}", "gnn", "graph", "regression", {"conv": c, "readout": r, "aggregation": a,
                                                                "residual": True})
               for c, r, a in (("gcn", "mean", "sum"), ("sage", "max", "max"), ("gat", "attention", "mean"),
-                              ("gin", "sum", "mean"))])
+                              ("gin", "sum", "mean"))]
+           + [("gan-conditional-spectral", "gan", "image", "generation",
+               {"conditional": True, "d_norm": "spectral", "norm": "layer"}),
+              ("diffusion-conditional-attention", "diffusion", "image", "generation",
+               {"conditional": True, "attention": True, "noise_schedule": "linear", "ema": 0.0})])
 TRUST = "pass --trust-model if you trust where it came from"
 
 
