@@ -10,7 +10,7 @@ are therefore NOT comparable to published FID numbers: use them to compare runs 
 data set with one feature extractor, never against a paper's table.
 
 Besides the Fréchet distance: improved precision and recall (Kynkäänniemi et al., 2019),
-coverage (Naeem et al., 2020), a diversity ratio that flags a collapsed generator, and
+coverage (Naeem et al., 2020), diversity (whose ratio to the real set's flags a collapsed generator), and
 helpers that tile samples into one PNG for a human to look at.
 """
 
@@ -145,24 +145,6 @@ def diversity(features: np.ndarray, max_pairs: int = 2000, seed: int = 0) -> flo
         second = rng.integers(n - 1, size=max_pairs)
         second = second + (second >= first)
     return float(np.linalg.norm(features[first] - features[second], axis=1).mean())
-
-
-def collapsed(real: np.ndarray, fake: np.ndarray) -> float | None:
-    """Flags a collapsed generator: samples far less varied than the real images.
-
-    Args:
-        real: Real features ``[n, d]``.
-        fake: Generated features ``[m, d]``.
-
-    Returns:
-        ``diversity(fake) / diversity(real)`` when it is below `COLLAPSE_RATIO`, else
-        None; also None when the real set has no diversity to compare against.
-    """
-    real_diversity = diversity(real)
-    if real_diversity == 0.0:
-        return None
-    ratio = diversity(fake) / real_diversity
-    return float(ratio) if ratio < COLLAPSE_RATIO else None
 
 
 def image_grid(

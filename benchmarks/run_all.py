@@ -1,4 +1,5 @@
-"""`make bench`: the six performance benchmarks and the random-kill loop; a table, appended to RESULTS.md.
+"""`make bench`: the six performance benchmarks, the graph and generation benchmarks and the random-kill loop;
+a table, appended to RESULTS.md.
 
     .venv/bin/python benchmarks/run_all.py [--only overhead,memory,...] [--note "what changed"]
 
@@ -42,6 +43,10 @@ BENCHMARKS = {
                ">= 0.1 (block-model graph: median test accuracy of the best gnn minus the best mlp on node "
                "features alone, 3 seeds, same time budget; the wiring-only set's margin over logistic regression "
                "on graph statistics, and karate, are in the figures)", lambda v: v >= 0.1),
+    "generation": (["generation.py"], lambda r: r["ratio_best_searched_to_dcgan"],
+                   "<= 1.0 (digits: median test Fréchet distance of the better searched family, gan or diffusion, "
+                   "over the fixed DCGAN's, 2 seeds, same time budget; each system's distance and the floor are in "
+                   "the figures)", lambda v: v <= 1.0),
     "kill_loop": (["kill_loop.py", "--kills", "24"], lambda r: r["problems"],
                   "0 trials repeated or lost, runs left RUNNING, artifacts or exports left half-written "
                   "(searches SIGKILLed at random)", lambda v: v == 0),

@@ -12,8 +12,6 @@ from scipy.spatial.distance import cdist, pdist
 
 from automl import quality
 from automl.quality import (
-    COLLAPSE_RATIO,
-    collapsed,
     coverage,
     diversity,
     frechet_distance,
@@ -188,25 +186,6 @@ def test_sampled_diversity_is_seeded_close_to_the_full_mean_and_never_pairs_a_ro
 def test_diversity_needs_two_rows():
     with pytest.raises(ValueError, match=r"\(1, 3\)"):
         diversity(np.zeros((1, 3)))
-
-
-def test_nearly_identical_samples_are_flagged_as_collapsed():
-    real = _gaussian(300, 16, seed=19)
-    fake = real[0] + 1e-3 * _gaussian(300, 16, seed=22)
-    ratio = collapsed(real, fake)
-    assert ratio is not None and 0.0 < ratio < COLLAPSE_RATIO
-
-
-def test_samples_as_varied_as_the_real_set_are_not_collapsed():
-    real, fake = _gaussian(300, 16, seed=23), _gaussian(300, 16, seed=24)
-    assert collapsed(real, fake) is None
-
-
-def test_a_real_set_without_diversity_gives_no_verdict():
-    assert collapsed(np.ones((10, 4)), np.ones((10, 4))) is None
-
-
-# Image grid and PNG
 
 
 def test_small_images_are_enlarged_and_tiled_into_rows_and_columns():

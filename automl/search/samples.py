@@ -5,7 +5,7 @@ search's folder, so every trial (and every resume, and every Ray worker, which
 gets it as bytes) is scored in the same feature space. Each epoch, `SampleQuality`
 draws as many samples as there are validation images, from the same seeded
 noise every epoch, and puts ``val_fd``, ``val_precision``, ``val_recall``,
-``val_diversity`` (and ``val_class_accuracy`` for a conditional model) into the
+``val_coverage``, ``val_diversity`` (and ``val_class_accuracy`` for a conditional model) into the
 epoch's logs, where early stopping, the history and the tracker read them.
 """
 
@@ -65,7 +65,8 @@ class Scorer:
 
 def scores(scorer: Scorer, real: np.ndarray, fake: np.ndarray, labels: np.ndarray | None = None,
            real_features: np.ndarray | None = None) -> dict[str, float]:
-    """The measures of ``fake`` against ``real`` images: fd, precision, recall, diversity (and class_accuracy).
+    """The measures of ``fake`` against ``real`` images: fd, precision, recall, coverage, diversity (and
+    class_accuracy).
 
     Raises:
         TrialFailedError: The samples hold NaN or infinite values.
@@ -77,6 +78,7 @@ def scores(scorer: Scorer, real: np.ndarray, fake: np.ndarray, labels: np.ndarra
     precision, recall = quality.precision_recall(real_f, fake_f)
     spread = quality.diversity(real_f)
     found = {"fd": quality.frechet_distance(real_f, fake_f), "precision": precision, "recall": recall,
+             "coverage": quality.coverage(real_f, fake_f),
              "diversity": quality.diversity(fake_f) / spread if spread > 0 else 1.0}
     if labels is not None:
         found["class_accuracy"] = float(np.mean(per_class_accuracy(probabilities, labels)))

@@ -61,7 +61,8 @@ def test_conditional_gan_search_logs_samples_exports_and_generates_the_same_imag
     assert "training the sample scorer on 1257 training images (their classes)" in done.stderr
     summary = done.stdout.split("best model on the held-out test split:", 1)[1].splitlines()[0]
     scores = dict(part.strip().split("=") for part in summary.split(","))
-    assert {"test_fd", "test_fd_floor", "test_precision", "test_recall", "test_class_accuracy"} <= set(scores)
+    assert {"test_fd", "test_fd_floor", "test_precision", "test_recall", "test_coverage",
+            "test_class_accuracy"} <= set(scores)
     assert float(scores["test_fd_floor"]) < float(scores["test_fd"])  # two epochs do not match real digits
 
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlruns' / 'mlflow.db'}")
