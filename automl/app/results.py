@@ -94,23 +94,10 @@ def test_scores(model, trial, spec, data, scorer: bytes | None = None) -> dict[s
 def model_card(experiment: str, data, space: LoadedSpace, settings: Settings, trial, objective: str,
                test_metrics: dict[str, float], run_id: str | None, tracking_uri: str) -> dict[str, Any]:
     """The facts of the model card (the export adds its inputs, outputs and files)."""
-    generation = {"generation": _generation_facts(data, trial)} if data.task == "generation" else {}
-    return {**generation, "experiment": experiment, "dataset": data.summary(), "class_names": data.class_names,
+    return {"experiment": experiment, "dataset": data.summary(), "class_names": data.class_names,
             "space": space.name, "best_trial": trial.trial_id, "hyperparameters": trial.hyperparameters.values,
             "metrics": {objective: trial.score, **test_metrics}, "search": asdict(settings),
             "versions": versions(), "mlflow_run_id": run_id, "tracking_uri": tracking_uri}
-
-
-def _generation_facts(data, trial) -> dict[str, Any]:
-    """What drawing images from a generator needs: its noise, classes and value range."""
-    import numpy as np
-
-    from automl.builders import family_values
-
-    values = family_values(trial.hyperparameters.values)
-    conditional = bool(values.get("conditional", False))
-    return {"conditional": conditional, "classes": len(data.class_names) if conditional else 0,
-            "value_range": [float(np.min(data.x_train)), float(np.max(data.x_train))]}
 
 
 def versions() -> dict[str, str]:

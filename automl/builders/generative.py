@@ -123,6 +123,11 @@ class GenerativeModel(keras.Model):
             inputs[LABEL] = np.asarray(labels, dtype="int32")
         return np.asarray(self.predict(inputs, batch_size=batch_size, verbose=0))
 
+    def card_facts(self) -> dict:
+        """What the model card says of the generator: its noise, classes and value range."""
+        return {"conditional": self.conditional, "classes": self.classes if self.conditional else 0,
+                "noise_shape": list(self.noise_shape), "value_range": list(self.value_range)}
+
     def example_inputs(self, n: int) -> Any:
         """A few inputs of the model, for MLflow's signature and the latency measure."""
         return self.inputs_for(n)

@@ -48,8 +48,8 @@ def export_model(model, root: Path, experiment: str, card: dict, formats: Sequen
     plugins = [FORMATS.get(name) for name in wanted]
     for plugin in plugins:
         _require_extra(plugin)
-    if isinstance(card.get("generation"), dict) and hasattr(model, "noise_shape"):  # what generate draws
-        card = {**card, "generation": {**card["generation"], "noise_shape": list(model.noise_shape)}}
+    if hasattr(model, "card_facts"):  # a generator: what `automl generate` needs to draw and show its images
+        card = {**card, "generation": model.card_facts()}
     dataset = card.get("dataset")
     task = task or (dataset.get("task") if isinstance(dataset, dict) else None) or "multiclass"
     class_names = tuple(class_names or card.get("class_names") or ())

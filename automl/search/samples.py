@@ -71,6 +71,13 @@ def scores(scorer: Scorer, real: np.ndarray, fake: np.ndarray, labels: np.ndarra
     Raises:
         TrialFailedError: The samples hold NaN or infinite values.
     """
+    return scored(scorer, real, fake, labels, real_features)[0]
+
+
+def scored(scorer: Scorer, real: np.ndarray, fake: np.ndarray, labels: np.ndarray | None = None,
+           real_features: np.ndarray | None = None) -> tuple[dict[str, float], list[float]]:
+    """`scores`, and the per-class accuracies behind ``class_accuracy`` (empty without labels): the
+    samples go through the scorer once."""
     if not np.isfinite(fake).all():
         raise TrialFailedError("samples: expected finite pixel values, received NaN or infinite ones")
     real_f = scorer(real)[0] if real_features is None else real_features
@@ -80,9 +87,10 @@ def scores(scorer: Scorer, real: np.ndarray, fake: np.ndarray, labels: np.ndarra
     found = {"fd": quality.frechet_distance(real_f, fake_f), "precision": precision, "recall": recall,
              "coverage": quality.coverage(real_f, fake_f),
              "diversity": quality.diversity(fake_f) / spread if spread > 0 else 1.0}
-    if labels is not None:
-        found["class_accuracy"] = float(np.mean(per_class_accuracy(probabilities, labels)))
-    return found
+    per_class = per_class_accuracy(probabilities, labels) if labels is not None else []
+    if per_class:
+        found["class_accuracy"] = float(np.mean(per_class))
+    return found, per_class
 
 
 def per_class_accuracy(probabilities: np.ndarray, labels: np.ndarray) -> list[float]:
@@ -125,9 +133,7 @@ def scorer_callback(content: bytes, x_val: np.ndarray, y_val: np.ndarray, epochs
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
             labels = self.labels if self.model.conditional else None
             fake = self.model.generate(len(self.real), seed=SAMPLE_SEED, labels=labels)
-            found = scores(self.scorer, self.real, fake, labels, self.real_features)
-            if labels is not None:
-                self.per_class = per_class_accuracy(self.scorer(fake)[1], labels)
+            found, self.per_class = scored(self.scorer, self.real, fake, labels, self.real_features)
             if logs is not None:
                 logs.update({f"val_{k}": v for k, v in found.items()})
             if epoch == 0 or (epoch + 1) % self.every == 0:
