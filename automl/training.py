@@ -42,6 +42,7 @@ class FitResult:
     seconds: float = 0.0
     stopped_early: bool = False
     artifacts: dict[str, bytes] = field(default_factory=dict)
+    stop_reason: str = ""  # why a rule other than early stopping's patience ended the fit (median stopping)
 
     def at_best(self) -> dict[str, float]:
         """Every metric at the best epoch."""

@@ -1,4 +1,4 @@
-"""`make bench`: the six performance benchmarks, the graph and generation benchmarks and the random-kill loop;
+"""`make bench`: the six performance benchmarks, the graph, generation and quality benchmarks and the random-kill loop;
 a table, appended to RESULTS.md.
 
     .venv/bin/python benchmarks/run_all.py [--only overhead,memory,...] [--note "what changed"]
@@ -47,6 +47,10 @@ BENCHMARKS = {
                    "<= 1.0 (digits: median test Fréchet distance of the better searched family, gan or diffusion, "
                    "over the fixed DCGAN's, 2 seeds, same time budget; each system's distance and the floor are in "
                    "the figures)", lambda v: v <= 1.0),
+    "quality": (["quality.py"], lambda r: r["worst_margin_to_best_sklearn"],
+                ">= 0 (median test score of `automl search --space auto` minus the best scikit-learn model's, on "
+                "the worst of the 5 bundled datasets, 5 split seeds, 30 s / 60 s budgets; below_plain counts datasets "
+                "where plain KerasTuner's median is higher)", lambda v: v >= 0),
     "kill_loop": (["kill_loop.py", "--kills", "24"], lambda r: r["problems"],
                   "0 trials repeated or lost, runs left RUNNING, artifacts or exports left half-written "
                   "(searches SIGKILLed at random)", lambda v: v == 0),

@@ -97,7 +97,7 @@ def export_best(opts: ExportOptions, progress: Any = None, plan: ExportPlan | No
     controller = make_controller(space, settings, data, NullTracker(), Progress(1, "", progress), plan.folder)
     trial = _trial(controller, experiment, plan.trial_id)
     model, spec, epochs = _model(controller, trial, data, opts.retrain, say)
-    scores = test_scores(model, trial, spec, data, controller.context.scorer)
+    scores = test_scores(model, dict(trial.hyperparameters.values), spec, data, controller.context.scorer)
     facts = model_card(experiment, data, space, settings, trial, controller.oracle.objective.name, scores,
                        state.parent_run_id, opts.tracking_uri)
     facts["retrained"] = {"epochs": epochs, "on": "train + validation"} if opts.retrain else False

@@ -40,6 +40,8 @@ class SearchResult:
     out_of_time: bool = False
     objectives: list[tuple[str, str]] | None = None  # a multi-objective search's objectives
     pareto: list[dict[str, Any]] | None = None  # its Pareto front: trial and objective values
+    exported: str = ""  # what was exported: "trial 3", "ensemble of 3 trials (...)", with "refit on ..."
+    best_trial_test_metrics: dict[str, float] | None = None  # the best trial's, when another model was exported
 
 
 def leaderboard(controller, names: list[str], k: int) -> list[dict[str, Any]]:
@@ -64,6 +66,13 @@ def leaderboard(controller, names: list[str], k: int) -> list[dict[str, Any]]:
     return rows
 
 
+def ensemble_row(final, objective: str) -> dict[str, Any]:
+    """The leaderboard row of an exported ensemble: its validation objective, members and size."""
+    members = " ".join(f"{t}x{w:.2f}" for t, w in final.members)
+    return {"trial": "ensemble", objective: final.facts.get(f"ensemble_{objective}"),
+            "members": members, "params": final.model.count_params(), "epochs": None, "seconds": None}
+
+
 def pareto_rows(controller, objectives: list[tuple[str, str]]) -> list[dict[str, Any]]:
     """The completed trials no other beats on every objective, best first on the first objective."""
     from automl.pareto import pareto_front
@@ -76,9 +85,10 @@ def pareto_rows(controller, objectives: list[tuple[str, str]]) -> list[dict[str,
     return [rows[i] for i in best_first([r[names[0]] for r in rows], objectives[0][1])]
 
 
-def test_scores(model, trial, spec, data, scorer: bytes | None = None) -> dict[str, float]:
+def test_scores(model, values: dict, spec, data, scorer: bytes | None = None) -> dict[str, float]:
     """The model's metrics on the held-out test split, as ``test_<metric>`` (a generative model's samples
-    scored against the test images with the search's ``scorer``)."""
+    scored against the test images with the search's ``scorer``); ``values`` are the trial's (its loss
+    decides the targets' form)."""
     if spec.task == "generation":
         from automl.search.samples import test_scores as sample_scores
 
@@ -86,7 +96,7 @@ def test_scores(model, trial, spec, data, scorer: bytes | None = None) -> dict[s
     from automl.builders import family_values, prepare_targets
     from automl.data.feed import to_dataset
 
-    y_test = prepare_targets(family_values(trial.hyperparameters.values), spec, data.y_test)
+    y_test = prepare_targets(family_values(values) if "family" in values else values, spec, data.y_test)
     scores = model.evaluate(to_dataset(data.x_test, y_test, 256), verbose=0, return_dict=True)
     return {f"test_{k}": float(v) for k, v in scores.items()}
 
@@ -162,7 +172,12 @@ def print_summary(result: SearchResult, console: Console | None = None) -> None:
     budget = " (time budget reached)" if result.out_of_time else ""
     console.print(f"trials: {result.completed} completed, {result.failed} failed{extra}{budget}")
     tests = ", ".join(f"{k}={v:.4f}" for k, v in result.test_metrics.items())
+    if result.exported:
+        console.print(f"exported model: {result.exported}")
     console.print(f"best model on the held-out test split: {tests}")
+    if result.best_trial_test_metrics:
+        single = ", ".join(f"{k}={v:.4f}" for k, v in result.best_trial_test_metrics.items())
+        console.print(f"best single trial as searched, on the held-out test split: {single}")
     console.print(f"exported to: {result.export_path}")
     if result.parent_run_id is None:
         console.print("MLflow: tracking off (--no-tracking)")

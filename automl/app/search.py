@@ -23,7 +23,15 @@ from automl.app.inputs import (
     objectives_of,
     resolve,
 )
-from automl.app.results import SearchResult, leaderboard, model_card, pareto_rows, test_scores, versions
+from automl.app.results import (
+    SearchResult,
+    ensemble_row,
+    leaderboard,
+    model_card,
+    pareto_rows,
+    test_scores,
+    versions,
+)
 from automl.app.state import open_state, save_state, search_lock
 from automl.faults import checkpoint
 from automl.spec import LoadedCard, LoadedSpace, flatten, searched
@@ -196,8 +204,14 @@ def make_controller(space: LoadedSpace, settings: Settings, data, tracker, progr
                                       directory=str(folder.parent), project_name=folder.name,
                                       overwrite=False, seed=settings.seed,
                                       derived=[n for n, _ in objectives if n in DERIVED], precision=precision,
-                                      scorer=scorer)
+                                      scorer=scorer, median=_median(space))
     return controller
+
+
+def _median(space: LoadedSpace) -> tuple[int, int] | None:
+    """The space's median stopping rule as (grace epochs, minimum completed trials), or None when off."""
+    rule = space.spec.search.median_stopping
+    return None if rule is None else (rule.grace_epochs, rule.min_trials)
 
 
 @contextlib.contextmanager
@@ -244,18 +258,30 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
     from automl.data.splits import take
     from automl.errors import SearchError
     from automl.export import export_model
+    from automl.search.final import PLAIN, final_model
 
     trials = list(controller.oracle.trials.values())
     completed = [t for t in trials if t.status == "COMPLETED"]
     if not completed:
         raise SearchError("search ended with no completed trial; see the failure reasons above")
     best = controller.oracle.get_best_trials(1)[0]
-    model = controller.load_model(best)
-    test_metrics = test_scores(model, best, controller.spec, data, controller.context.scorer)
     objective = controller.oracle.objective.name
+    final = final_model(controller, data, space.spec.search.ensemble, space.spec.search.refit,
+                        controller.progress.say)
+    model = final.model
+    values = PLAIN if final.is_ensemble else dict(best.hyperparameters.values)
+    test_metrics = test_scores(model, values, final.spec, data, controller.context.scorer)
+    single_metrics = None
+    if final.is_ensemble or final.refit:  # the summary shows what the ensemble or refit changed
+        single_metrics = test_scores(controller.load_model(best), dict(best.hyperparameters.values),
+                                     controller.spec, data)
     board = leaderboard(controller, searched(flatten(space)), k=5)
+    if final.is_ensemble:
+        board.insert(0, ensemble_row(final, objective))
     card_facts = model_card(experiment, data, space, settings, best, objective, test_metrics,
                             tracker_run_id(tracker), tracker.describe())
+    card_facts["selection"] = {**final.facts, "members": dict(final.members),
+                               **({"best_trial_test_metrics": single_metrics} if single_metrics else {})}
     path = export_model(model, Path(opts.export_dir), experiment, card_facts, task=controller.spec.task,
                         class_names=data.class_names)
     if tracker_run_id(tracker):
@@ -275,12 +301,25 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
     front = pareto_rows(controller, objectives) if len(objectives) > 1 else None
     if front is not None:
         tracker.log_pareto(objectives, front)
-    tracker.end_search({f"best_{objective}": best.score, **test_metrics, "rejected_candidates": rejected},
-                       {"best_trial": best.trial_id, "export_path": str(path), "status": "completed"}, "completed")
+    single = {f"best_trial_{k}": v for k, v in (single_metrics or {}).items()}
+    tracker.end_search({f"best_{objective}": best.score, **test_metrics, **single, "rejected_candidates": rejected},
+                       {"best_trial": best.trial_id, "export_path": str(path), "status": "completed",
+                        "exported_model": describe(final)}, "completed")
     checkpoint("search.ended")
     return SearchResult(experiment, objective, board, test_metrics, path, tracker.describe(),
                         len(completed), len(trials) - len(completed), tracker_run_id(tracker), model_uri,
-                        rejected, _out_of_time(controller), objectives if front is not None else None, front)
+                        rejected, _out_of_time(controller), objectives if front is not None else None, front,
+                        describe(final), single_metrics)
+
+
+def describe(final) -> str:
+    """The exported model in words: which trial(s), and whether it was refit."""
+    if final.is_ensemble:
+        what = f"ensemble of {len(final.members)} trials (" + ", ".join(
+            f"trial {t} x{w:.2f}" for t, w in final.members) + ")"
+    else:
+        what = f"trial {final.members[0][0]}"
+    return what + (", refit on train + validation" if final.refit else "")
 
 
 def tracker_run_id(tracker) -> str | None:

@@ -7,6 +7,7 @@ import keras
 from automl.builders.augment import augmenter
 from automl.builders.base import InputSpec
 from automl.builders.compile import compile_model, default_objective, head, prepare_targets, schedule_callbacks
+from automl.builders.ensemble import WeightedAverage  # noqa: F401 - registered: a saved ensemble loads wherever
 from automl.plugins.families import FAMILIES
 from automl.plugins.inputs import INPUT_KINDS
 
@@ -19,13 +20,14 @@ def family_values(values: dict) -> dict:
     return own
 
 
-def build_model(values: dict, spec: InputSpec, epochs: int = 20) -> keras.Model:
+def build_model(values: dict, spec: InputSpec, epochs: int = 20, name: str | None = None) -> keras.Model:
     """Builds and compiles one candidate: raw input -> preprocessing -> family -> head.
 
     Args:
         values: The trial's hyperparameter values (``family`` among them).
         spec: The input's shape, task and training statistics.
         epochs: Planned epochs (cosine schedules span them).
+        name: The model's name (default ``<family>_candidate``); an ensemble's members need distinct ones.
 
     Returns:
         A compiled Keras model that takes raw (unnormalized) inputs.
@@ -40,7 +42,7 @@ def build_model(values: dict, spec: InputSpec, epochs: int = 20) -> keras.Model:
         return family.body()(v, spec, epochs)
     inputs, x = INPUT_KINDS.get(spec.kind).inputs(spec)
     body = family.body()(x, v, spec.for_body())
-    model = keras.Model(inputs, head(body, spec, inputs), name=f"{v['family']}_candidate")
+    model = keras.Model(inputs, head(body, spec, inputs), name=name or f"{v['family']}_candidate")
     compile_model(model, v, spec, epochs)
     return model
 

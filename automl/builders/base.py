@@ -64,6 +64,8 @@ class InputSpec:
     image_shape: tuple[int, ...] = ()  # audio only: the log-mel image the families see
     graph_level: str = ""  # graph only: "node" (predict nodes of one graph) or "graph" (predict whole graphs)
     value_range: tuple[float, float] = (0.0, 1.0)  # generation only: the training images' (min, max)
+    target_mean: np.ndarray | None = None  # regression only: each target's training mean and standard deviation,
+    target_std: np.ndarray | None = None  # which the head undoes, so the network learns standardized targets
 
     def for_body(self) -> "InputSpec":
         """What the family sees: audio arrives as a one-channel log-mel image."""
@@ -81,6 +83,10 @@ class InputSpec:
         spec = INPUT_KINDS.get("tabular" if data.columns is not None else data.input_kind).spec(data, outputs)
         if data.task == "generation":  # samples come out in the training images' range
             spec = replace(spec, value_range=(float(np.min(data.x_train)), float(np.max(data.x_train))))
+        if data.task == "regression":
+            y = np.asarray(data.y_train, "float64").reshape(len(data.y_train), -1)
+            spec = replace(spec, target_mean=y.mean(axis=0).astype("float32"),
+                           target_std=np.maximum(y.std(axis=0), 1e-6).astype("float32"))
         return spec
 
 

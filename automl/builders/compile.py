@@ -42,6 +42,43 @@ def reconstruction_head(x: Any, spec: InputSpec, task: TaskPlugin) -> Any:
     return keras.layers.Activation("linear", dtype="float32", name=task.output)(out)
 
 
+def regression_head(x: Any, spec: InputSpec, task: TaskPlugin) -> Any:
+    """A linear layer predicting standardized targets, then the training targets' scale and mean given back.
+
+    The network starts out predicting the mean, whatever the targets' units; the
+    loss compares standardized values (`StandardizedLoss`), so a target in the
+    thousands trains as one near 1 does, and the model still predicts in its units.
+    """
+    if spec.target_mean is None:
+        return dense_head(x, spec, task)
+    z = keras.layers.Dense(spec.num_outputs, dtype="float32", name="standardized")(x)
+    return keras.layers.Normalization(axis=-1, mean=spec.target_mean, variance=np.square(spec.target_std),
+                                      invert=True, dtype="float32", name=task.output)(z)
+
+
+@keras.saving.register_keras_serializable(package="automl")
+class StandardizedLoss(keras.losses.Loss):
+    """A regression loss on standardized targets: ``base(y / std, prediction / std)``.
+
+    Args:
+        base: A Keras loss name (``mse``, ``mae``, ``huber``).
+        std: Each target's training standard deviation.
+    """
+
+    def __init__(self, base: str, std: Any, name: str | None = None, reduction: str = "sum_over_batch_size",
+                 dtype: Any = None) -> None:
+        super().__init__(name=name or base, reduction=reduction, dtype=dtype)
+        self.base, self.std = base, [float(s) for s in np.ravel(std)]
+        self._loss = keras.losses.get(base)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        std = keras.ops.convert_to_tensor(self.std, dtype=y_pred.dtype)
+        return self._loss(keras.ops.cast(y_true, y_pred.dtype) / std, y_pred / std)
+
+    def get_config(self) -> dict:
+        return {"base": self.base, "std": self.std, "name": self.name, "reduction": self.reduction}
+
+
 def default_objective(task: str) -> tuple[str, str]:
     """The objective a search on this task maximizes or minimizes by default."""
     name = TASKS.get(task).objective
@@ -75,6 +112,8 @@ def compile_model(model: keras.Model, v: dict, spec: InputSpec, epochs: int) -> 
     loss = loss_name(v, spec)
     if loss == "hinge" and spec.task == "multiclass":
         loss = "categorical_hinge"
+    if spec.task == "regression" and spec.target_std is not None:
+        loss = StandardizedLoss(loss, spec.target_std)
     model.compile(optimizer=optimizer(v, spec, epochs), loss=loss, metrics=list(TASKS.get(spec.task).metrics),
                   steps_per_execution=STEPS_PER_EXECUTION)
 

@@ -110,7 +110,7 @@ class ParallelSearch:
         weights = Path(path).read_bytes() if path and os.path.exists(path) else None
         deadline = self.controller.deadline
         wall = None if deadline is None else time.time() + (deadline - time.monotonic())
-        return TrialJob(trial.trial_id, values, wall, weights)
+        return TrialJob(trial.trial_id, values, wall, weights, self.controller.peers())
 
     def _conclude(self, task: Any) -> Callable[[], None]:
         """Commits the trial of a finished task (its outcome, or a failure after its last lost attempt);

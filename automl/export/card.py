@@ -50,6 +50,7 @@ def markdown(card: dict[str, Any]) -> str:
     if card.get("class_names"):
         lines += ["## Classes", "", ", ".join(f"{i}: {n}" for i, n in enumerate(card["class_names"])), ""]
     lines += _section("Metrics", card.get("metrics", {}))
+    lines += _selection(card.get("selection"))
     lines += _section("Hyperparameters", card.get("hyperparameters", {}))
     lines += _section("Search", card.get("search", {}))
     lines += _section("Data", {k: v for k, v in dataset.items()
@@ -59,6 +60,21 @@ def markdown(card: dict[str, Any]) -> str:
     if card.get("mlflow_run_id"):
         lines += ["## MLflow", "", f"Parent run `{card['mlflow_run_id']}` at {card.get('tracking_uri', '')}", ""]
     return "\n".join(lines)
+
+
+def _selection(facts: Any) -> list[str]:
+    """How the exported model was chosen: the best trial or an ensemble, and whether it was refit."""
+    if not isinstance(facts, dict) or not facts:
+        return []
+    members = facts.get("members") or {}
+    what = (f"An ensemble of {len(members)} trials, averaged with weights "
+            + ", ".join(f"trial {t}: {w:.2f}" for t, w in members.items())
+            if len(members) > 1 else f"Trial {next(iter(members), '?')} alone")
+    lines = ["## Selection", "", f"{what}; chosen by {facts.get('method', 'best trial')}."
+             + (f" Ensemble: {facts['ensemble']}." if facts.get("ensemble") else "")
+             + (f" Refit: {facts['refit']}." if facts.get("refit") else ""), ""]
+    shown = {k: v for k, v in facts.items() if k not in ("members", "method", "ensemble", "refit", "weights")}
+    return lines + _section("Selection facts", shown)[2:] if shown else lines
 
 
 def _generation(facts: Any) -> list[str]:

@@ -27,6 +27,7 @@ from automl.errors import first_line
 from automl.search.derived import measure
 from automl.search.graph_memory import released_graphs
 from automl.search.limits import stop_at
+from automl.search.median import MedianStop
 from automl.spec.schema import Train
 from automl.training import FitResult, fit
 
@@ -46,6 +47,7 @@ class TrialContext:
         seed: The search's seed; a trial's seed derives from it and the trial id.
         precision: Keras's dtype policy for the trial (``mixed_float16`` with ``--mixed-precision``).
         scorer: A generation search's sample scorer (``.keras`` bytes, `automl.search.samples`); else None.
+        median: Median stopping's grace epochs and minimum completed trials (`automl.search.median`).
     """
 
     data: DataBundle
@@ -56,6 +58,7 @@ class TrialContext:
     seed: int = 0
     precision: str = "float32"
     scorer: bytes | None = None
+    median: tuple[int, int] | None = None  # median stopping's (grace epochs, minimum trials); None: off
 
     def trial_seed(self, trial_id: str) -> int:
         """The seed of a trial's initialization and shuffling: the same on every attempt and host."""
@@ -71,12 +74,14 @@ class TrialJob:
         values: The trial's hyperparameter values.
         deadline: Wall-clock time (``time.time()``) after which training stops at an epoch boundary.
         parent_weights: The weights a Hyperband or ASHA continuation starts from (a ``.weights.h5`` file's bytes).
+        peers: The completed trials' objective curves, for median stopping.
     """
 
     trial_id: str
     values: dict
     deadline: float | None = None
     parent_weights: bytes | None = None
+    peers: list | None = None
 
 
 @dataclass
@@ -126,7 +131,7 @@ class EpochLogger(keras.callbacks.Callback):
 
 
 def train_candidate(ctx: TrialContext, trial_id: str, values: dict, logger: EpochLogger, weights_path: str,
-                    deadline: float | None = None, parent_path: str | None = None
+                    deadline: float | None = None, parent_path: str | None = None, peers: list | None = None
                     ) -> tuple[FitResult, int, str, dict[str, float]]:
     """Builds, fits and saves one candidate; any error is raised to the caller.
 
@@ -138,6 +143,7 @@ def train_candidate(ctx: TrialContext, trial_id: str, values: dict, logger: Epoc
         weights_path: Where the best epoch's weights are saved (``.weights.h5``).
         deadline: A `time.monotonic` value: training stops at the first epoch boundary past it.
         parent_path: Weights a continuation starts from (``tuner/trial_id`` names its parent).
+        peers: The completed trials' objective curves (with median stopping on).
 
     Returns:
         The fit, the parameter count, the model's summary and the derived objectives.
@@ -151,11 +157,14 @@ def train_candidate(ctx: TrialContext, trial_id: str, values: dict, logger: Epoc
         initial = _warm_start(model, values, parent_path)
         own = family_values(values)
         measures = _sample_measures(ctx, values)
+        median = None if ctx.median is None else MedianStop(*ctx.objective, peers or [], *ctx.median)
         result = fit(model, ctx.data, ctx.train, values["batch_size"], ctx.objective,
-                     [logger, stop_at(deadline), *schedule_callbacks(own)],
+                     [logger, stop_at(deadline), *schedule_callbacks(own), *([median] if median else [])],
                      epochs=values.get("tuner/epochs"), initial_epoch=initial,
                      targets=lambda y: prepare_targets(own, ctx.spec, y),
                      seed=seed, augment=augmenter(own, ctx.spec), measures=measures)
+        if median is not None and median.reason:
+            result.stopped_early, result.stop_reason = True, median.reason
         if measures:
             _sampled(model, result, measures[0])
         model.save_weights(weights_path)
@@ -179,7 +188,7 @@ def run_attempt(ctx: TrialContext, job: TrialJob, sink: EpochSink) -> Outcome:
         weights = os.path.join(folder, "model.weights.h5")
         try:
             result, params, summary, derived = train_candidate(ctx, job.trial_id, job.values, logger, weights,
-                                                               deadline, parent)
+                                                               deadline, parent, job.peers)
             return Outcome(job.trial_id, result, params, summary, derived, history=logger.history,
                            weights=Path(weights).read_bytes(), where=where)
         except Exception as err:  # noqa: BLE001 - a failed trial is an outcome, not the worker's end

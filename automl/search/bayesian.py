@@ -59,6 +59,9 @@ class FastBayesian(UntriedFallback, EndTrialForms, BayesianOptimizationOracle):
     def populate_space(self, trial_id: str) -> dict:
         completed = [t for t in self.trials.values() if t.status == "COMPLETED"]
         initial = self.num_initial_points or max(3 * len(self.hyperparameters.space), 3)
+        expected = self.expected_trials() if hasattr(self, "expected_trials") else None
+        if expected is not None and not self.num_initial_points:  # a budget that fits few trials
+            initial = min(initial, max(3, expected // 3))
         if len(completed) < initial:
             return self._random_populate_space()
         x, y = self._vectorize_trials()

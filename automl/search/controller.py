@@ -62,6 +62,7 @@ class SearchController(kt.Tuner):
         derived: Objectives measured on each trained model (parameter_count, latency_ms).
         precision: Keras's dtype policy for training (``mixed_float16`` with ``--mixed-precision``).
         scorer: A generation search's sample scorer (``.keras`` bytes), which every trial is scored with.
+        median: Median stopping's grace epochs and minimum completed trials; None: off.
 
     Training stops at an epoch boundary past the oracle's deadline (``--time-budget``).
     """
@@ -69,7 +70,7 @@ class SearchController(kt.Tuner):
     def __init__(self, oracle: kt.Oracle, *, data: DataBundle, train: Train, tracker: Tracker,
                  progress: Progress, directory: str, project_name: str, overwrite: bool,
                  seed: int, derived: tuple[str, ...] | list[str] = (), precision: str = "float32",
-                 scorer: bytes | None = None) -> None:
+                 scorer: bytes | None = None, median: tuple[int, int] | None = None) -> None:
         if not isinstance(oracle, Managed):  # Durable before KerasTuner reloads it: the reload reconciles files
             raise TypeError(f"SearchController: expected an oracle built on automl.search.managed.Managed, "
                             f"received {type(oracle).__name__}")
@@ -90,7 +91,7 @@ class SearchController(kt.Tuner):
         self.histories: dict[str, dict[str, list[tuple[int, float]]]] = {}  # each trial's epochs, failed ones too
         self.where: dict[str, dict[str, str]] = {}  # the worker that trained each trial, when not this process
         self.context = TrialContext(data, self.spec, train, self.objective_pair, tuple(self.derived), seed,
-                                    precision, scorer)
+                                    precision, scorer, median)
 
     # --- one trial -------------------------------------------------------------
 
@@ -102,7 +103,7 @@ class SearchController(kt.Tuner):
         parent = values.get("tuner/trial_id")
         try:
             fitted = train_candidate(self.context, trial.trial_id, values, logger, self._file(trial.trial_id, WEIGHTS),
-                                     self.deadline, self._file(parent, WEIGHTS) if parent else None)
+                                     self.deadline, self._file(parent, WEIGHTS) if parent else None, self.peers())
             checkpoint("trial.trained", trial.trial_id)
         except TrackingError as err:  # the store is gone: stop the search, this trial reruns on resume
             raise kt.errors.FatalError(str(err)) from err
@@ -172,6 +173,14 @@ class SearchController(kt.Tuner):
         self.oracle.save()
         atomic.write_json(self._get_tuner_fname(), self.get_state())
 
+    def peers(self) -> list | None:
+        """With median stopping on, the completed trials' objective curves (from their saved records, so a
+        resumed search has them too); else None."""
+        if self.context.median is None:
+            return None
+        name = self.objective_pair[0]
+        return [r.history[name] for r in self.ended_records() if r.status != "failed" and r.history.get(name)]
+
     def ended_records(self) -> list[TrialRecord]:
         """The saved records of the trials that ended (in an earlier run of this search)."""
         ended = [t for t in self.oracle.trials.values() if t.status in ENDED]
@@ -240,7 +249,8 @@ class SearchController(kt.Tuner):
             tags={"family": values.get("family", ""), "parameter_count": params,
                   "epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
                   "stopped_early": str(result.stopped_early).lower(), "train_seconds": f"{result.seconds:.2f}",
-                  "objective": f"{result.at_best()[self.objective_pair[0]]:.6f}", **worker},
+                  "objective": f"{result.at_best()[self.objective_pair[0]]:.6f}", **worker,
+                  **({"stop_reason": result.stop_reason} if result.stop_reason else {})},
             texts={"model_summary.txt": summary}, history=history, params=values,
             files={name: str(Path(self._file(trial.trial_id, ARTIFACTS)) / name) for name in result.artifacts})
 
@@ -268,9 +278,10 @@ class SearchController(kt.Tuner):
         finally:
             keras.backend.clear_session(free_memory=True)
 
-    def load_model(self, trial: kt.engine.trial.Trial) -> keras.Model:
-        """Rebuilds a completed trial's model and loads its best-epoch weights."""
-        model = build_model(dict(trial.hyperparameters.values), self.spec, self.train.epochs)
+    def load_model(self, trial: kt.engine.trial.Trial, name: str | None = None) -> keras.Model:
+        """Rebuilds a completed trial's model (named ``name``, for an ensemble's members) and loads its
+        best-epoch weights."""
+        model = build_model(dict(trial.hyperparameters.values), self.spec, self.train.epochs, name=name)
         # The weights file holds the optimizer's slots too; build them so they load.
         build_optimizer(model)
         model.load_weights(self._file(trial.trial_id, WEIGHTS))
@@ -304,5 +315,6 @@ def _fmt(value: Any) -> str:
 def _outcome(record: TrialRecord, objective: str) -> str:
     if record.status == "failed":
         return f"FAILED ({record.reason})"
-    return f"done: {objective}={record.metrics[objective]:.4f}, {record.tags['epochs_run']} epochs, " \
+    stopped = " (median stopping)" if record.tags.get("stop_reason") else ""
+    return f"done: {objective}={record.metrics[objective]:.4f}, {record.tags['epochs_run']} epochs{stopped}, " \
            f"{float(record.tags['train_seconds']):.1f}s"

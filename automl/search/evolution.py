@@ -46,7 +46,7 @@ class Evolution(UntriedFallback, EndTrialForms, kt.Oracle):
         """
         population = self.population()
         values = None
-        if len(population) >= self.population_size:
+        if len(population) >= self.sizes()[0]:
             values = self.mutate(self.tournament(population).hyperparameters.values)
         if values is None:
             values = self._random_values()
@@ -58,12 +58,21 @@ class Evolution(UntriedFallback, EndTrialForms, kt.Oracle):
         """The last ``population_size`` completed trials, oldest first."""
         done = [self.trials[i] for i in self.end_order
                 if self.trials[i].status == kt.engine.trial.TrialStatus.COMPLETED and self.trials[i].score is not None]
-        return done[-self.population_size:]
+        return done[-self.sizes()[0]:]
+
+    def sizes(self) -> tuple[int, int]:
+        """The population and tournament sizes now: the configured ones, or under a time budget that fits
+        fewer trials, a third of the expected trials (at least 4) and a quarter of that (at least 2)."""
+        expected = self.expected_trials() if hasattr(self, "expected_trials") else None
+        if expected is None or expected // 3 >= self.population_size:
+            return self.population_size, self.tournament_size
+        population = max(4, expected // 3)
+        return population, max(1, min(self.tournament_size, max(2, population // 4)))
 
     def tournament(self, population: list[kt.engine.trial.Trial]) -> kt.engine.trial.Trial:
-        """The best of ``tournament_size`` members drawn at random."""
+        """The best of the tournament size's members drawn at random."""
         rng = self._rng()
-        drawn = rng.sample(population, min(self.tournament_size, len(population)))
+        drawn = rng.sample(population, min(self.sizes()[1], len(population)))
         better = max if self.objective.direction == "max" else min
         return better(drawn, key=lambda t: t.score)
 

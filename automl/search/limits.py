@@ -31,8 +31,10 @@ class Limits:
                    size_of: Callable[[dict], int] | None = None,
                    on_reject: Callable[[dict, int], None] | None = None) -> None:
         """The budget (which starts now) and the size cap; None for either is no limit."""
-        self.deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
+        self.started, self.budget_seconds = time.monotonic(), budget_seconds
+        self.deadline = None if budget_seconds is None else self.started + budget_seconds
         self.max_params, self.size_of, self.rejected = max_params, size_of, 0
+        self._ended_before: int | None = None  # trials that ended in an earlier run (a resume)
         if on_reject is not None:
             self.on_reject = on_reject
 
@@ -53,6 +55,26 @@ class Limits:
             # Never proposed again, by this controller or a random draw.
             self._tried_so_far.add(self._compute_values_hash(proposal["values"]))
         return {"status": kt.engine.trial.TrialStatus.STOPPED, "values": None}
+
+    def expected_trials(self) -> int | None:
+        """Under a time budget, how many trials this search will likely run: the budget over the time each
+        trial has taken in this run so far, or ``max_trials`` if fewer (or before a trial has ended).
+        None without a budget: the controllers' own sizes, set from ``max_trials``, hold.
+
+        Controllers size their random start and population by it (`evolution`, `bayesian`), so a budget
+        that fits a dozen trials does not leave them drawing at random for their whole run.
+        """
+        cap = getattr(self, "max_trials", None)
+        if self.deadline is None:
+            return None
+        ended = sum(1 for t in self.trials.values() if t.status in ("COMPLETED", "FAILED", "INVALID"))
+        if self._ended_before is None:
+            self._ended_before = ended  # the first proposal of this run: what ended before is not timed
+        done = ended - self._ended_before
+        if done == 0:
+            return cap
+        fit = max(1, round(self.budget_seconds / ((time.monotonic() - self.started) / done)))
+        return fit if cap is None else min(cap, fit)
 
     def _random_proposal(self) -> dict:
         values = self._random_values()

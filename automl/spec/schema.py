@@ -102,6 +102,20 @@ class Objective(Strict):
     direction: Literal["min", "max"] | None = None  # None: from the metric, as with a plain name
 
 
+class Ensemble(Strict):
+    """Greedy ensemble selection over the completed trials (classification and regression)."""
+
+    size: int = Field(10, ge=0)  # selection steps (members drawn with replacement); 0: no ensemble
+    candidates: int = Field(10, ge=2)  # the best trials it draws from
+
+
+class MedianStopping(Strict):
+    """Stop a trial whose best objective so far is worse than the completed trials' median at that epoch."""
+
+    grace_epochs: int = Field(5, ge=1)  # always trained before the rule applies
+    min_trials: int = Field(3, ge=1)  # completed trials with a value by that epoch needed
+
+
 class Search(Strict):
     """How the search runs; every field but initial_points can be overridden from the CLI."""
 
@@ -115,6 +129,12 @@ class Search(Strict):
     max_consecutive_failures: int = Field(3, ge=1)
     max_params: int | None = Field(None, ge=1)  # candidates over it are rejected before training
     initial_points: list[dict[str, Any]] = []
+    ensemble: Ensemble = Ensemble()
+    # Retrain the exported model(s) on the training and validation rows, for the epochs the search chose:
+    # auto does it when the training split is small (automl.search.refit.SMALL rows), where the validation
+    # rows are a large share of what there is to learn from.
+    refit: Literal["auto", "always", "never"] = "auto"
+    median_stopping: MedianStopping | None = None  # off unless given ({} for the defaults)
 
     @field_validator("objective", mode="before")
     @classmethod

@@ -104,3 +104,39 @@ def test_fresh_starts_over(tmp_path, tiny_cnn):
     second = run_cli(*args, "--fresh", cwd=tmp_path)
     assert second.returncode == 0, second.stderr[-2000:]
     assert "resuming" not in second.stderr and "trial 1/1 (id 0)" in second.stderr
+
+
+def test_a_small_regression_search_exports_a_refit_ensemble_that_predict_serves(tmp_path):
+    """diabetes (308 training rows): the greedy ensemble of the best trials beats the best trial on the
+    validation rows, is refit on train + validation, exported as one model, and served by `automl predict`
+    in a fresh process exactly as the model in this process predicts."""
+    import keras
+    import pandas as pd
+
+    from automl.data import load_dataset
+    from automl.spec import load_card
+
+    done = run_cli("search", "--dataset", "diabetes", "--space", "mlp", "--max-trials", "4", "--epochs", "12",
+                   "--experiment", "ens", "--seed", "0", "--no-tracking", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    folder = next((tmp_path / "exports" / "ens").iterdir())
+    selection = json.loads((folder / "model_card.json").read_text())["selection"]
+    assert selection["method"].startswith("greedy ensemble") and len(selection["members"]) >= 2
+    assert selection["ensemble_selection_loss"] < selection["best_candidate_selection_loss"]
+    assert selection["refit"].startswith("on train + validation (308 training rows")
+    out = done.stdout
+    assert f"exported model: ensemble of {len(selection['members'])} trials" in out
+    assert "refit on train + validation" in out and "best single trial as searched" in out
+    assert "│ ensemble │" in out.replace("┃", "│")  # its leaderboard row
+    assert "## Selection" in (folder / "model_card.md").read_text()
+
+    data = load_dataset(load_card("diabetes"))
+    np.savez(tmp_path / "x.npz", features=data.x_test)
+    served = run_cli("predict", "--model", str(folder), "--input", str(tmp_path / "x.npz"),
+                     "--output", str(tmp_path / "p.csv"), cwd=tmp_path)
+    assert served.returncode == 0, served.stderr[-3000:]
+    predicted = pd.read_csv(tmp_path / "p.csv")["prediction"].to_numpy()
+    in_memory = keras.saving.load_model(folder / "model.keras").predict(data.x_test, verbose=0).ravel()
+    assert np.abs(predicted - in_memory).max() <= 1e-5 * max(1.0, np.abs(in_memory).max())
+    card = json.loads((folder / "model_card.json").read_text())
+    assert np.abs(in_memory - data.y_test).mean() == pytest.approx(card["metrics"]["test_mae"], rel=1e-4)

@@ -54,6 +54,8 @@ def families() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
 
 # Each family on its first input kind, the tasks it serves taken in turn (so the outputs vary).
 CASES = [(name, inputs[0], tasks[i % len(tasks)]) for i, (name, inputs, tasks) in enumerate(families())]
+# Ensembles (one model holding several members, `automl.builders.ensemble`) are a model like any other.
+CASES += [("ensemble-mlp-transformer", "tabular", "multiclass"), ("ensemble-cnn-mlp", "image", "regression")]
 # A model on text input: the layers some formats refuse.
 TEXT = next(((name, "text", "multiclass") for name, inputs, tasks in families()
              if "text" in inputs and "multiclass" in tasks), None)
@@ -64,6 +66,8 @@ def class_names(task: str) -> list[str]:
 
 
 def trained(family: str, kind: str, task: str):
+    if family.startswith("ensemble-"):
+        return ensemble(family.split("-")[1:], kind, task)
     spec = make_spec(kind, task)
     chosen = defaults(family)
     model = build_model(chosen, spec, epochs=1)
@@ -72,6 +76,26 @@ def trained(family: str, kind: str, task: str):
     if hasattr(model, "example_inputs"):  # a generator's input is noise
         return model, model.example_inputs(8)
     return model, x
+
+
+def ensemble(members: list[str], kind: str, task: str):
+    """Members trained one step each, averaged with unequal weights; regression with standardized targets."""
+    from dataclasses import replace
+
+    from automl.builders.ensemble import combine
+    from automl.plugins.tasks import TASKS
+
+    spec = make_spec(kind, task)
+    if task == "regression":
+        spec = replace(spec, target_mean=np.array([5.0], "float32"), target_std=np.array([3.0], "float32"))
+    x, y = make_batch(spec)
+    models = []
+    for i, family in enumerate(members):
+        chosen = defaults(family)
+        models.append(build_model(chosen, spec, epochs=1, name=f"member_{i}"))
+        fit_batch(models[-1], x, prepare_targets(chosen, spec, y))
+    weights = np.arange(1, len(models) + 1) / np.arange(1, len(models) + 1).sum()
+    return combine(models, list(weights), TASKS.get(task).output), x
 
 
 def refused_by(model, plugin) -> str | None:

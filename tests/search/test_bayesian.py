@@ -69,3 +69,23 @@ def test_past_the_point_limit_it_fits_on_a_bounded_set_and_refits_the_kernel_per
         finish(o)
     assert fitted == [12, 13] + [14] * 13  # all points, then at most 14
     assert optimized == [k % bayesian.REFIT_EVERY == 0 for k in range(15)]
+
+
+def test_under_a_time_budget_the_random_start_follows_the_trials_that_fit(tmp_path):
+    """Four dimensions give a random start of 12 trials; a budget that fits 9 gives one of 3, after which
+    the Gaussian process proposes."""
+    hp = kt.HyperParameters()
+    hp.Choice("optimizer", ["adam", "sgd"])
+    hp.Int("units", 16, 128, step=16)
+    hp.Float("learning_rate", 1e-4, 1e-1, sampling="log")
+    hp.Float("dropout", 0.0, 0.5)
+    o = FastBayesianOracle(objective=kt.Objective("val_accuracy", "max"), max_trials=1000, hyperparameters=hp,
+                           seed=1, budget_seconds=90.0)
+    o._set_project_dir(str(tmp_path), "budget")
+    for _ in range(3):
+        finish(o)
+    assert o._proposals == 0  # random so far
+    o.started -= 30.0  # as if each of the 3 trials took 10 s: the 90 s budget fits 9
+    assert o.expected_trials() == 9
+    finish(o)
+    assert o._proposals == 1  # the fourth came from the Gaussian process

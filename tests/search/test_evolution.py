@@ -110,3 +110,26 @@ def test_a_short_real_search_with_the_evolution_controller(short_search):
     result, log = short_search(controller="evolution", max_trials=5, epochs=2)
     assert result.completed == 5 and result.test_metrics["test_accuracy"] > 0.5
     assert "evolution controller, 5 trials" in log
+
+
+def test_under_a_time_budget_the_population_follows_the_trials_that_fit(tmp_path):
+    """max_trials 1000 gives a population of 50; a budget that fits 12 trials gives one of 4, so the search
+    leaves its random start after 4 trials instead of never."""
+    o = EvolutionOracle(population_size=50, tournament_size=12, objective=kt.Objective("val_accuracy", "max"),
+                        max_trials=1000, hyperparameters=space(), seed=1, budget_seconds=120.0)
+    o._set_project_dir(str(tmp_path), "budget")
+    assert o.sizes() == (50, 12)  # before any trial ended, the configured sizes
+    for score in (0.5, 0.6, 0.7, 0.8):
+        finish(o, score)
+    o.started -= 40.0  # as if each of the 4 trials took 10 s: the 120 s budget fits 12
+    assert o.expected_trials() == 12 and o.sizes() == (4, 2)
+    parents = [t.hyperparameters.values for t in o.trials.values()]
+    child = finish(o, 0.9).hyperparameters.values
+    assert any(one_step_from(child, p) for p in parents)  # a mutation, not a fifth random draw
+
+
+def test_without_a_budget_the_configured_population_holds(tmp_path):
+    o = oracle(tmp_path, population=6, tournament=3, trials=40)
+    for score in (0.1, 0.2):
+        finish(o, score)
+    assert o.expected_trials() is None and o.sizes() == (6, 3)

@@ -38,6 +38,8 @@ class TaskPlugin(Plugin):
             ``serving(model_output, class_names, task)`` (TensorFlow, so named).
         serving_output: The key of the model's own output in an export's outputs.
         labels: Whether an export also gives ``class_id`` and ``label`` (class names).
+        ensemble_loss: The loss (a name in `automl.search.selection.LOSSES`) on which an ensemble of the
+            top trials is selected from their validation predictions; empty: the task is not ensembled.
         order: Where the task sits in listings.
     """
 
@@ -50,6 +52,7 @@ class TaskPlugin(Plugin):
     serving: str = "automl.export.serving:plain_outputs"
     serving_output: str = "prediction"
     labels: bool = False
+    ensemble_loss: str = ""
     order: int = 100
 
     def directions(self) -> dict[str, str]:

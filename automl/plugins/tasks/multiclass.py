@@ -7,4 +7,5 @@ PLUGIN = TaskPlugin(
     metrics={"accuracy": "max"},
     losses=("sparse_categorical_crossentropy", "categorical_crossentropy", "hinge"),
     objective="val_accuracy", output="probabilities", activation="softmax",
-    serving="automl.export.serving:argmax_outputs", serving_output="probabilities", labels=True, order=10)
+    serving="automl.export.serving:argmax_outputs", serving_output="probabilities", labels=True,
+    ensemble_loss="log_loss", order=10)

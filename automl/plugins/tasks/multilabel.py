@@ -6,4 +6,4 @@ PLUGIN = TaskPlugin(
     name="multilabel", summary="any number of labels per example",
     metrics={"binary_accuracy": "max"}, losses=("binary_crossentropy", "hinge"),
     objective="val_binary_accuracy", output="probability", activation="sigmoid",
-    serving_output="probabilities", order=30)
+    serving_output="probabilities", ensemble_loss="binary_log_loss", order=30)

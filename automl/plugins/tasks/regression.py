@@ -5,4 +5,5 @@ from automl.plugins.tasks import TaskPlugin
 PLUGIN = TaskPlugin(
     name="regression", summary="one or more numbers per example",
     metrics={"mae": "min"}, losses=("mse", "mae", "huber"),
-    objective="val_loss", output="prediction", order=40)
+    objective="val_loss", output="prediction", head="automl.builders.compile:regression_head",
+    ensemble_loss="squared_error", order=40)
