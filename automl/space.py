@@ -54,7 +54,8 @@ def active_values(hp: kt.HyperParameters, point: dict) -> dict:
     """
     trial_hp = hp.copy()
     trial_hp.values.update(point)
-    return {p.name: trial_hp.values[p.name] for p in trial_hp.space if trial_hp.is_active(p)}
+    # A value made active by the point (momentum, once the point picks sgd) has no value yet: its default.
+    return {p.name: trial_hp.values.get(p.name, p.default) for p in trial_hp.space if trial_hp.is_active(p)}
 
 
 def random_configurations(space: LoadedSpace, count: int, seed: int) -> list[dict]:

@@ -59,9 +59,13 @@ def validation_scores(folder: Path, name: str, seed: int) -> dict[str, float]:
                          export_dir=str(folder / "exports"), state_dir=str(folder / "state"), device="cpu",
                          tracking=False)
     searched = run_search(opts, progress_stream=io.StringIO())
-    scores = {row["trial"]: row[searched.objective] for row in searched.leaderboard}
     sign = -1 if searched.objective.endswith("loss") else 1  # higher is better from here on
-    return {label: sign * scores[str(i)] for i, label in enumerate(CANDIDATES) if str(i) in scores}
+    scores = {}
+    for i, label in enumerate(CANDIDATES):  # trial i is candidate i; a failed one scores as the worst
+        record = json.loads(next((folder / "state").glob(f"*/trial_{i}/record.json")).read_text())
+        scores[label] = sign * record["metrics"][searched.objective] if record["status"] != "failed" else None
+    worst = min(v for v in scores.values() if v is not None)
+    return {label: worst if v is None else v for label, v in scores.items()}
 
 
 def regrets(scores: dict[str, float]) -> dict[str, float]:

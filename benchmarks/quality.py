@@ -81,7 +81,7 @@ def automl_run(folder: Path, dataset: Path, seed: int, budget: float) -> dict:
     """One `automl search` in a fresh process; its export scored on the test rows."""
     import keras
 
-    import automl.builders  # noqa: F401 - registers the layers a saved model may hold
+    import automl.builders.blocks  # noqa: F401 - registers the layers a saved model may hold, as predict does
     from automl.data.graphs import model_inputs
 
     experiment = f"{dataset.stem}"

@@ -56,3 +56,11 @@ def test_initial_point_is_completed_with_defaults_and_inactive_values_dropped():
     assert values["layers"] == 2 and values["units_1"] == 128 and values["units_2"] == 64
     assert "units_3" not in values and "momentum" not in values
     assert values["initializer"] == "glorot_uniform"  # not named in the point: its default
+
+
+def test_an_initial_point_that_opens_a_branch_gets_that_branchs_defaults():
+    """auto_tabular's momentum exists only for sgd; a point that picks sgd (and names no momentum) gets 0.9."""
+    space = load_space("auto_tabular")
+    values = active_values(build_hyperparameters(space), {"family": "mlp", "optimizer": "sgd"})
+    assert values["momentum"] == 0.9 and values["nesterov"] is True
+    assert not any(k.startswith("transformer.") for k in values)

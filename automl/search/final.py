@@ -2,8 +2,9 @@
 
 After the trials, the best ``candidates`` completed trials predict the
 validation rows; greedy selection (`automl.search.selection`) weighs them. The
-ensemble replaces the best single model only when it is better on the
-validation rows both in the selection loss and in the search's objective.
+ensemble replaces the best single model only when its selection loss on the
+validation rows (log loss, or squared error in standardized units) is lower
+than the best candidate's; the objective is recorded beside it.
 
 On a small training split (under `SMALL` rows, or always with ``refit:
 always``) the chosen model(s) are then trained again from scratch on the
@@ -111,13 +112,17 @@ def _weights(controller, data, best: list, ensemble: Ensemble, say) -> tuple[lis
     and the candidates' models (loaded to predict; empty when there was no selection)."""
     task = TASKS.get(controller.spec.task)
     alone = [1.0] + [0.0] * (len(best) - 1)
-    objective, direction = controller.objective_pair
+    objective = controller.objective_pair[0]
     why = _no_ensemble(controller, task.ensemble_loss, ensemble, len(best))
     if why:
         return alone, {"method": "best trial", "ensemble": why}, []
     loaded = [controller.load_model(t, name=f"member_{t.trial_id}") for t in best]
     predictions = [m.predict(to_dataset(data.x_val, None, 256), verbose=0) for m in loaded]
-    chosen = select(predictions, np.asarray(data.y_val), task.ensemble_loss, ensemble.size)
+    y = np.asarray(data.y_val)
+    if controller.spec.target_std is not None:  # regression: errors in standardized units, as the loss has them
+        std = controller.spec.target_std
+        predictions, y = [p / std for p in predictions], (y.reshape(len(y), -1) / std).reshape(y.shape)
+    chosen = select(predictions, y, task.ensemble_loss, ensemble.size)
     single = best[0].score
     facts = {"candidates": [t.trial_id for t in best], "selection_loss": task.ensemble_loss,
              "ensemble_selection_loss": round(chosen.loss, 6), "best_candidate_selection_loss":
@@ -127,20 +132,26 @@ def _weights(controller, data, best: list, ensemble: Ensemble, say) -> tuple[lis
         say(f"no ensemble: greedy selection over the {len(best)} best trials kept one ({task.ensemble_loss} on "
             f"the validation rows {chosen.loss:.4f})")
         return alone, {"method": "best trial", **facts}, loaded
-    candidate = _combined([loaded[i] for i in chosen.members], [chosen.weights[i] for i in chosen.members],
-                      controller.spec)
-    ours = _evaluated(candidate, data, controller.spec).get(objective)
+    if objective == "val_loss":
+        # The selection loss is the task's default loss without the members' weight penalties, which
+        # Keras's val_loss of an ensemble would add up; compared with the best candidate's, it decides.
+        ours, single = chosen.loss, chosen.single_loss
+    else:
+        candidate = _combined([loaded[i] for i in chosen.members], [chosen.weights[i] for i in chosen.members],
+                              controller.spec)
+        ours = _evaluated(candidate, data, controller.spec).get(objective)
     facts[f"ensemble_{objective}"] = ours
     facts["weights"] = {best[i].trial_id: round(chosen.weights[i], 4) for i in chosen.members}
     listed = ", ".join(f"trial {best[i].trial_id} x{chosen.weights[i]:.2f}" for i in chosen.members)
-    if chosen.loss < chosen.single_loss and ours is not None and (ours >= single if direction == "max"
-                                                                    else ours <= single):
+    # The selection loss decides: a proper score of the predictions, where the objective (accuracy on some
+    # dozens of rows) moves in steps of one row and ties more often than not.
+    if chosen.loss < chosen.single_loss:
         say(f"ensemble of {len(chosen.members)} trials ({listed}): validation {objective} {ours:.4f} against the "
             f"best trial's {single:.4f}, {task.ensemble_loss} {chosen.loss:.4f} against {chosen.single_loss:.4f}")
         return list(chosen.weights), {"method": "greedy ensemble (Caruana et al., 2004)", **facts}, loaded
     facts["ensemble"] = "not better than the best trial on the validation rows"
-    say(f"no ensemble: the greedy ensemble ({listed}) did not beat trial {best[0].trial_id} on the validation "
-        f"rows ({objective} {_shown(ours)} against {single:.4f})")
+    say(f"no ensemble: the greedy ensemble ({listed}) did not beat the best candidate on the validation "
+        f"rows ({task.ensemble_loss} {chosen.loss:.4f} against {chosen.single_loss:.4f})")
     return alone, {"method": "best trial", **facts}, loaded
 
 
@@ -162,10 +173,6 @@ def _no_ensemble(controller, loss: str, ensemble: Ensemble, candidates: int) -> 
     if candidates < 2:
         return "fewer than two completed trials"
     return ""
-
-
-def _shown(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4f}"
 
 
 def _retrained(controller, trial, merged, spec: InputSpec, name: str, say) -> keras.Model:

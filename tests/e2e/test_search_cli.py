@@ -113,6 +113,7 @@ def test_a_small_regression_search_exports_a_refit_ensemble_that_predict_serves(
     import keras
     import pandas as pd
 
+    import automl.builders  # noqa: F401 - registers the model's layers and loss, as `automl predict` does
     from automl.data import load_dataset
     from automl.spec import load_card
 
