@@ -154,17 +154,12 @@ def _model(controller, trial, data, retrain: bool, say) -> tuple[Any, Any, int |
     """The trial's model (its saved best weights, or retrained on train + validation) and its InputSpec."""
     if not retrain:
         return controller.load_model(trial), controller.spec, None
-    from automl.builders import InputSpec, augmenter, build_model, family_values, prepare_targets
-    from automl.training import fit_epochs
+    from automl.builders import InputSpec
+    from automl.search.final import best_epochs, retrained
 
-    epochs = int(controller.facts(trial.trial_id).get("best_epoch", 0)) + 1
+    epochs = best_epochs(controller, trial)
     merged = data.with_validation_in_train()
     spec = InputSpec.from_bundle(merged)  # statistics of the data it now learns from
-    values = dict(trial.hyperparameters.values)
-    own = family_values(values)
     say(f"retraining trial {trial.trial_id} on train + validation ({len(merged.y_train)} examples) "
         f"for {epochs} epochs, the best epoch count its search found")
-    model = build_model(values, spec, epochs)
-    fit_epochs(model, merged, values["batch_size"], epochs, targets=lambda y: prepare_targets(own, spec, y),
-               seed=controller.seed, augment=augmenter(own, spec))
-    return model, spec, epochs
+    return retrained(controller, trial, merged, spec, seed=controller.seed), spec, epochs

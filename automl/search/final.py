@@ -89,7 +89,12 @@ def final_model(controller, data, ensemble: Ensemble, refit: str, say: Callable[
     if again:
         merged = data.with_validation_in_train()
         spec = InputSpec.from_bundle(merged)  # statistics of the data it now learns from
-        models = [_retrained(controller, best[i], merged, spec, f"member_{best[i].trial_id}", say) for i in chosen]
+        models = []
+        for i in chosen:
+            say(f"refitting trial {best[i].trial_id} on train + validation ({len(merged.y_train)} rows) for "
+                f"{best_epochs(controller, best[i])} epochs")
+            models.append(retrained(controller, best[i], merged, spec, name=f"member_{best[i].trial_id}",
+                                    seed=controller.seed + int(best[i].trial_id)))
     else:
         spec = controller.spec
         models = [loaded[i] if loaded else controller.load_model(best[i], name=f"member_{best[i].trial_id}")
@@ -175,13 +180,18 @@ def _no_ensemble(controller, loss: str, ensemble: Ensemble, candidates: int) -> 
     return ""
 
 
-def _retrained(controller, trial, merged, spec: InputSpec, name: str, say) -> keras.Model:
-    """The trial's configuration trained from scratch on ``merged`` for its best epoch count."""
-    epochs = int(controller.facts(trial.trial_id).get("best_epoch", 0)) + 1
+def best_epochs(controller, trial) -> int:
+    """The epochs a trial's best weights had trained for (what a refit trains)."""
+    return int(controller.facts(trial.trial_id).get("best_epoch", 0)) + 1
+
+
+def retrained(controller, trial, merged, spec: InputSpec, seed: int, name: str | None = None) -> keras.Model:
+    """The trial's configuration trained from scratch on ``merged`` (train + validation) for its best epoch
+    count; used by the search's refit and by ``automl export --retrain``."""
+    epochs = best_epochs(controller, trial)
     values = dict(trial.hyperparameters.values)
     own = family_values(values)
-    say(f"refitting trial {trial.trial_id} on train + validation ({len(merged.y_train)} rows) for {epochs} epochs")
     model = build_model(values, spec, epochs, name=name)
     fit_epochs(model, merged, values["batch_size"], epochs, targets=lambda y: prepare_targets(own, spec, y),
-               seed=controller.seed + int(trial.trial_id), augment=augmenter(own, spec))
+               seed=seed, augment=augmenter(own, spec))
     return model
