@@ -266,19 +266,22 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
         raise SearchError("search ended with no completed trial; see the failure reasons above")
     best = controller.oracle.get_best_trials(1)[0]
     objective = controller.oracle.objective.name
-    final = final_model(controller, data, space.spec.search.ensemble, space.spec.search.refit,
-                        controller.progress.say)
+    # Cross-validation scores the two best trials, and more while the time budget lasts (a search that
+    # ran out of trials before it).
+    deadline = None if settings.time_budget is None else controller.oracle.started + settings.time_budget
+    final = final_model(controller, data, space.spec.search, controller.progress.say, deadline)
     model = final.model
-    values = PLAIN if final.is_ensemble else dict(best.hyperparameters.values)
+    exported = best if final.is_ensemble else controller.oracle.trials[final.members[0][0]]
+    values = PLAIN if final.averages else dict(exported.hyperparameters.values)
     test_metrics = test_scores(model, values, final.spec, data, controller.context.scorer)
     single_metrics = None
-    if final.is_ensemble or final.refit:  # the summary shows what the ensemble or refit changed
+    if final.averages or final.refit or exported.trial_id != best.trial_id:  # the summary shows the change
         single_metrics = test_scores(controller.load_model(best), dict(best.hyperparameters.values),
                                      controller.spec, data)
     board = leaderboard(controller, searched(flatten(space)), k=5)
     if final.is_ensemble:
         board.insert(0, ensemble_row(final, objective))
-    card_facts = model_card(experiment, data, space, settings, best, objective, test_metrics,
+    card_facts = model_card(experiment, data, space, settings, exported, objective, test_metrics,
                             tracker_run_id(tracker), tracker.describe())
     card_facts["selection"] = {**final.facts, "members": dict(final.members),
                                **({"best_trial_test_metrics": single_metrics} if single_metrics else {})}
@@ -319,6 +322,8 @@ def describe(final) -> str:
             f"trial {t} x{w:.2f}" for t, w in final.members) + ")"
     else:
         what = f"trial {final.members[0][0]}"
+    if final.bagged:
+        return what + f", {'each ' if final.is_ensemble else ''}bagged over its {final.bagged} cross-validation folds"
     return what + (", refit on train + validation" if final.refit else "")
 
 

@@ -6,6 +6,15 @@ ensemble replaces the best single model only when its selection loss on the
 validation rows (log loss, or squared error in standardized units) is lower
 than the best candidate's; the objective is recorded beside it.
 
+On a training split under ``search.cross_validation.max_rows`` the search's
+best few trials are instead cross-validated (`automl.search.folds`): their
+out-of-fold predictions on every training and validation row choose the best
+single model and weigh the ensemble, so the choice no longer rests on a
+validation split of some dozens of rows. Each chosen trial is exported as the
+average of its fold models (bagging; ``bag: false`` refits it instead). The
+two best trials are always cross-validated, the others while the time budget
+lasts (a search that ran out of trials before it).
+
 On a small training split (under `SMALL` rows, or always with ``refit:
 always``) the chosen model(s) are then trained again from scratch on the
 training and validation rows together, each for the epoch count its trial
@@ -15,6 +24,7 @@ to learn from, and they have done their job (choosing) by then.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -25,9 +35,11 @@ from automl.builders import InputSpec, augmenter, build_model, family_values, pr
 from automl.builders.compile import compile_model
 from automl.builders.ensemble import combine
 from automl.data.feed import to_dataset
+from automl.errors import TrialFailedError
 from automl.plugins.tasks import TASKS
-from automl.search.selection import select
-from automl.spec.schema import Ensemble
+from automl.search.folds import fold_of_rows, out_of_fold, predictions, stratifies
+from automl.search.selection import LOSSES, Selection, select
+from automl.spec.schema import CrossValidation, Ensemble, Search
 from automl.training import fit_epochs
 
 # Training rows under which `refit: auto` retrains on train + validation. Every bundled table and digits
@@ -48,6 +60,7 @@ class Final:
         members: ``(trial id, weight)`` per member; one member of weight 1 for a single model.
         refit: Whether it was retrained on train + validation.
         facts: What the model card and the run record say about the selection.
+        bagged: Fold models averaged per member, when the members are bagged (0: one model per member).
     """
 
     model: keras.Model
@@ -55,10 +68,16 @@ class Final:
     members: list[tuple[str, float]]
     refit: bool
     facts: dict[str, Any] = field(default_factory=dict)
+    bagged: int = 0  # fold models averaged per member (0: one model per member)
 
     @property
     def is_ensemble(self) -> bool:
         return len(self.members) > 1
+
+    @property
+    def averages(self) -> bool:
+        """Whether the model averages several (a compiled-for-evaluation ensemble, not a trial's model)."""
+        return self.is_ensemble or self.bagged > 0
 
 
 def should_refit(mode: str, rows: int) -> bool:
@@ -66,22 +85,47 @@ def should_refit(mode: str, rows: int) -> bool:
     return mode == "always" or (mode == "auto" and rows < SMALL)
 
 
-def final_model(controller, data, ensemble: Ensemble, refit: str, say: Callable[[str], None]) -> Final:
+def cross_validates(cv: CrossValidation, task: str, kind: str, rows: int, objective: str,
+                    derived: bool) -> bool:
+    """Whether the search's candidates are chosen by k-fold cross-validation: folds asked for, a training
+    split under ``cv.max_rows`` rows, and a search whose models can be ensembled (a classification or
+    regression task with a ``val_`` objective, not a graph)."""
+    return (cv.folds >= 2 and rows < cv.max_rows and rows >= cv.folds and bool(TASKS.get(task).ensemble_loss)
+            and kind != "graph" and not derived and objective.startswith("val_"))
+
+
+def final_model(controller, data, search: Search, say: Callable[[str], None],
+                deadline: float | None = None) -> Final:
     """The model to export: the best trial or an ensemble, refit when asked or when the data is small.
 
     Args:
         controller: The search's controller, its trials ended.
         data: The dataset (its test split is not used here).
-        ensemble: The space's ``search.ensemble`` section.
-        refit: The space's ``search.refit`` (``auto``, ``always``, ``never``).
+        search: The space's ``search`` section (``ensemble``, ``cross_validation``, ``refit``).
         say: Where progress lines go.
+        deadline: A `time.monotonic` value past which no further candidate is cross-validated (the two
+            best always are); None: no limit.
     """
-    best = [t for t in controller.oracle.get_best_trials(ensemble.candidates) if t.status == "COMPLETED"]
+    ensemble, refit = search.ensemble, search.refit
+    best = [t for t in controller.oracle.get_best_trials(max(ensemble.candidates, search.cross_validation.candidates))
+            if t.status == "COMPLETED"]
     if not TASKS.get(controller.spec.task).ensemble_loss or controller.spec.kind == "graph":
         # Generators and autoencoders, and graphs (whose splits are rows of one graph), export as searched.
         return Final(controller.load_model(best[0]), controller.spec, [(best[0].trial_id, 1.0)], False,
                      {"method": "best trial"})
-    weights, facts, loaded = _weights(controller, data, best, ensemble, say)
+    if len(best) >= 2 and cross_validates(search.cross_validation, controller.spec.task, controller.spec.kind,
+                                          len(data.y_train), controller.objective_pair[0], bool(controller.derived)):
+        best = best[:search.cross_validation.candidates]
+        outcome = _cross_validated(controller, data, best, search, say, deadline)
+    else:
+        outcome = None
+    if outcome is not None:
+        best, weights, facts, loaded, bags = outcome
+        if search.cross_validation.bag:
+            return _bagged(best, weights, bags, data, facts)
+    else:
+        best = best[:ensemble.candidates]
+        weights, facts, loaded = _weights(controller, data, best, ensemble, say)
     chosen = [i for i, w in enumerate(weights) if w > 0]
     again = should_refit(refit, len(data.y_train))
     facts["refit"] = ("on train + validation" if again else "no") + f" ({len(data.y_train)} training rows, " \
@@ -105,11 +149,105 @@ def final_model(controller, data, ensemble: Ensemble, refit: str, say: Callable[
     return Final(_combined(models, [w for _, w in members], spec), spec, members, again, facts)
 
 
+def _bagged(best: list, weights: list[float], bags: list[list], data, facts: dict) -> Final:
+    """Each chosen trial as the average of its fold models, weighted as chosen: no refit, and the
+    variance of a single training on a few hundred rows averages out over the folds."""
+    chosen = [i for i, w in enumerate(weights) if w > 0]
+    merged = data.with_validation_in_train()
+    spec = InputSpec.from_bundle(merged)
+    folds = len(bags[chosen[0]])
+    facts["refit"] = (f"no: each chosen trial is the average of its {folds} fold models (bagged), each trained on "
+                      f"{folds - 1} of {folds} folds of the {len(merged.y_train)} training and validation rows")
+    models = [m for i in chosen for m in bags[i]]
+    shares = [weights[i] / len(bags[i]) for i in chosen for _ in bags[i]]
+    members = [(best[i].trial_id, weights[i]) for i in chosen]
+    return Final(_combined(models, shares, spec), spec, members, False, facts, bagged=folds)
+
+
 def _combined(models: list, weights: list[float], spec: InputSpec) -> keras.Model:
     """The members as one compiled model (compiled for evaluation: the task's default loss and metrics)."""
     model = combine(models, weights, TASKS.get(spec.task).output)
     compile_model(model, PLAIN, spec, 1)
     return model
+
+
+def _scaled(predictions: list[np.ndarray], y: np.ndarray, std) -> tuple[list[np.ndarray], np.ndarray]:
+    """Regression predictions and targets in standardized units (``std`` None: as they are), so the
+    selection's squared error weighs every target alike, as the loss does."""
+    if std is None:
+        return predictions, y
+    return [p / std for p in predictions], (y.reshape(len(y), -1) / std).reshape(y.shape)
+
+
+def _validation_predictions(controller, data, loaded: list) -> tuple[list[np.ndarray], np.ndarray]:
+    """The searched models' predictions on the validation rows, and those rows' targets, as selection
+    scores them."""
+    held = [predictions(m, data.x_val) for m in loaded]
+    return _scaled(held, np.asarray(data.y_val), controller.spec.target_std)
+
+
+def _cross_validated(controller, data, best: list, search: Search, say,
+                     deadline: float | None) -> tuple[list, list[float], dict, list, list] | None:
+    """Candidates scored by k-fold cross-validation on train + validation, best single or greedy ensemble
+    chosen on their out-of-fold predictions: the candidates cross-validated, a weight for each, the facts,
+    their searched models and each one's fold models; None when every candidate's folds failed."""
+    task = TASKS.get(controller.spec.task)
+    cv, ensemble = search.cross_validation, search.ensemble
+    merged = data.with_validation_in_train()
+    y = np.asarray(merged.y_train)
+    fold = fold_of_rows(y, cv.folds, controller.seed, stratifies(controller.spec.task, y))
+    say(f"cross-validating the {len(best)} best trials: {cv.folds} folds of the {len(y)} training and validation "
+        f"rows ({len(data.y_train)} training rows < search.cross_validation.max_rows {cv.max_rows})")
+    std = None if controller.spec.target_std is None else np.maximum(
+        np.asarray(y, "float64").reshape(len(y), -1).std(axis=0), 1e-6)
+    held, bags, scored, kept = [], [], LOSSES[task.ensemble_loss], []
+    for i, trial in enumerate(best):
+        if i >= 2 and deadline is not None and time.monotonic() >= deadline:
+            say(f"time budget reached: {i} of the {len(best)} candidates cross-validated")
+            break
+        epochs = best_epochs(controller, trial)
+        say(f"cross-validating trial {trial.trial_id}: {cv.folds} trainings of {epochs} epochs")
+        try:
+            p, seconds, models = out_of_fold(dict(trial.hyperparameters.values), merged, fold, epochs,
+                                             seed=controller.seed + int(trial.trial_id),
+                                             name=f"member_{trial.trial_id}")
+        except TrialFailedError as err:  # a configuration can diverge on other rows and another seed
+            say(f"trial {trial.trial_id} left out: a fold's training failed ({err})")
+            continue
+        held.append(p)
+        bags.append(models)
+        kept.append(trial)
+        (own,), target = _scaled([p], y, std)
+        say(f"trial {trial.trial_id}: {task.ensemble_loss} {scored(own, target):.4f} out of fold ({seconds:.1f}s)")
+    if not held:
+        return None
+    best = kept
+    held, y = _scaled(held, y, std)
+    chosen = select(held, y, task.ensemble_loss, max(ensemble.size, 1))
+    losses = {t.trial_id: round(scored(p, y), 6) for t, p in zip(best, held)}
+    top = best[chosen.best_single]
+    facts = {"candidates": [t.trial_id for t in best], "selection_loss": task.ensemble_loss,
+             "cross_validation": {"folds": cv.folds, "rows": len(y), "out_of_fold_losses": losses},
+             "ensemble_selection_loss": round(chosen.loss, 6), "best_candidate_selection_loss":
+             round(chosen.single_loss, 6), "best_candidate": top.trial_id}
+    method = f"{cv.folds}-fold cross-validation of the {len(best)} best trials"
+    alone = [1.0 if i == chosen.best_single else 0.0 for i in range(len(best))]
+    loaded = [controller.load_model(t, name=f"member_{t.trial_id}") for t in best]
+    why = ("off (search.ensemble.size: 0)" if ensemble.size == 0 else "greedy selection kept one trial"
+           if len(chosen.members) < 2 else "" if chosen.loss < chosen.single_loss else
+           "not better than the best trial out of fold")
+    if why:
+        say(f"no ensemble ({why}): trial {top.trial_id} is the best out of fold ({task.ensemble_loss} "
+            f"{chosen.single_loss:.4f}; the search's best on the validation split was trial {best[0].trial_id})")
+        return best, alone, {"method": f"{method}, best single trial", "ensemble": why, **facts}, loaded, bags
+    objective = controller.objective_pair[0]
+    searched, y_val = _validation_predictions(controller, data, loaded)
+    facts[f"ensemble_{objective}"] = _validation_objective(controller, data, loaded, chosen, searched, y_val)
+    facts["weights"] = {best[i].trial_id: round(chosen.weights[i], 4) for i in chosen.members}
+    say(f"ensemble of {len(chosen.members)} trials ({_listed(best, chosen)}): {task.ensemble_loss} out of fold "
+        f"{chosen.loss:.4f} against the best trial's {chosen.single_loss:.4f} (trial {top.trial_id})")
+    return (best, list(chosen.weights), {"method": f"{method}, greedy ensemble (Caruana et al., 2004)", **facts},
+            loaded, bags)
 
 
 def _weights(controller, data, best: list, ensemble: Ensemble, say) -> tuple[list[float], dict, list]:
@@ -122,12 +260,8 @@ def _weights(controller, data, best: list, ensemble: Ensemble, say) -> tuple[lis
     if why:
         return alone, {"method": "best trial", "ensemble": why}, []
     loaded = [controller.load_model(t, name=f"member_{t.trial_id}") for t in best]
-    predictions = [m.predict(to_dataset(data.x_val, None, 256), verbose=0) for m in loaded]
-    y = np.asarray(data.y_val)
-    if controller.spec.target_std is not None:  # regression: errors in standardized units, as the loss has them
-        std = controller.spec.target_std
-        predictions, y = [p / std for p in predictions], (y.reshape(len(y), -1) / std).reshape(y.shape)
-    chosen = select(predictions, y, task.ensemble_loss, ensemble.size)
+    held, y = _validation_predictions(controller, data, loaded)
+    chosen = select(held, y, task.ensemble_loss, ensemble.size)
     single = best[0].score
     facts = {"candidates": [t.trial_id for t in best], "selection_loss": task.ensemble_loss,
              "ensemble_selection_loss": round(chosen.loss, 6), "best_candidate_selection_loss":
@@ -137,17 +271,12 @@ def _weights(controller, data, best: list, ensemble: Ensemble, say) -> tuple[lis
         say(f"no ensemble: greedy selection over the {len(best)} best trials kept one ({task.ensemble_loss} on "
             f"the validation rows {chosen.loss:.4f})")
         return alone, {"method": "best trial", **facts}, loaded
+    ours = _validation_objective(controller, data, loaded, chosen, held, y)
     if objective == "val_loss":
-        # The selection loss is the task's default loss without the members' weight penalties, which
-        # Keras's val_loss of an ensemble would add up; compared with the best candidate's, it decides.
-        ours, single = chosen.loss, chosen.single_loss
-    else:
-        candidate = _combined([loaded[i] for i in chosen.members], [chosen.weights[i] for i in chosen.members],
-                              controller.spec)
-        ours = _evaluated(candidate, data, controller.spec).get(objective)
+        single = chosen.single_loss  # the same loss, without the weight penalties, on both sides
     facts[f"ensemble_{objective}"] = ours
     facts["weights"] = {best[i].trial_id: round(chosen.weights[i], 4) for i in chosen.members}
-    listed = ", ".join(f"trial {best[i].trial_id} x{chosen.weights[i]:.2f}" for i in chosen.members)
+    listed = _listed(best, chosen)
     # The selection loss decides: a proper score of the predictions, where the objective (accuracy on some
     # dozens of rows) moves in steps of one row and ties more often than not.
     if chosen.loss < chosen.single_loss:
@@ -158,6 +287,24 @@ def _weights(controller, data, best: list, ensemble: Ensemble, say) -> tuple[lis
     say(f"no ensemble: the greedy ensemble ({listed}) did not beat the best candidate on the validation "
         f"rows ({task.ensemble_loss} {chosen.loss:.4f} against {chosen.single_loss:.4f})")
     return alone, {"method": "best trial", **facts}, loaded
+
+
+def _listed(best: list, chosen: Selection) -> str:
+    return ", ".join(f"trial {best[i].trial_id} x{chosen.weights[i]:.2f}" for i in chosen.members)
+
+
+def _validation_objective(controller, data, loaded: list, chosen: Selection, held: list, y) -> float:
+    """The objective of the searched models' weighted average on the validation rows (what a trial's row
+    on the leaderboard shows)."""
+    objective = controller.objective_pair[0]
+    if objective == "val_loss":
+        # The selection loss is the task's default loss without the members' weight penalties, which
+        # Keras's val_loss of an ensemble would add up.
+        average = sum(chosen.weights[i] * held[i] for i in chosen.members)
+        return LOSSES[TASKS.get(controller.spec.task).ensemble_loss](average, y)
+    candidate = _combined([loaded[i] for i in chosen.members], [chosen.weights[i] for i in chosen.members],
+                          controller.spec)
+    return _evaluated(candidate, data, controller.spec).get(objective)
 
 
 def _evaluated(model: keras.Model, data, spec: InputSpec) -> dict[str, float]:
