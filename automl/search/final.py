@@ -113,12 +113,11 @@ def final_model(controller, data, search: Search, say: Callable[[str], None],
         # Generators and autoencoders, and graphs (whose splits are rows of one graph), export as searched.
         return Final(controller.load_model(best[0]), controller.spec, [(best[0].trial_id, 1.0)], False,
                      {"method": "best trial"})
+    outcome = None
     if len(best) >= 2 and cross_validates(search.cross_validation, controller.spec.task, controller.spec.kind,
                                           len(data.y_train), controller.objective_pair[0], bool(controller.derived)):
-        best = best[:search.cross_validation.candidates]
-        outcome = _cross_validated(controller, data, best, search, say, deadline)
-    else:
-        outcome = None
+        outcome = _cross_validated(controller, data, best[:search.cross_validation.candidates], search, say,
+                                   deadline)
     if outcome is not None:
         best, weights, facts, loaded, bags = outcome
         if search.cross_validation.bag:
@@ -190,7 +189,8 @@ def _cross_validated(controller, data, best: list, search: Search, say,
                      deadline: float | None) -> tuple[list, list[float], dict, list, list] | None:
     """Candidates scored by k-fold cross-validation on train + validation, best single or greedy ensemble
     chosen on their out-of-fold predictions: the candidates cross-validated, a weight for each, the facts,
-    their searched models and each one's fold models; None when every candidate's folds failed."""
+    their searched models (loaded for an ensemble, else empty) and each one's fold models; None when every
+    candidate's folds failed."""
     task = TASKS.get(controller.spec.task)
     cv, ensemble = search.cross_validation, search.ensemble
     merged = data.with_validation_in_train()
@@ -200,7 +200,8 @@ def _cross_validated(controller, data, best: list, search: Search, say,
         f"rows ({len(data.y_train)} training rows < search.cross_validation.max_rows {cv.max_rows})")
     std = None if controller.spec.target_std is None else np.maximum(
         np.asarray(y, "float64").reshape(len(y), -1).std(axis=0), 1e-6)
-    held, bags, scored, kept = [], [], LOSSES[task.ensemble_loss], []
+    _, y = _scaled([], y, std)  # the targets as selection scores them, once
+    held, bags, kept, losses, scored = [], [], [], {}, LOSSES[task.ensemble_loss]
     for i, trial in enumerate(best):
         if i >= 2 and deadline is not None and time.monotonic() >= deadline:
             say(f"time budget reached: {i} of the {len(best)} candidates cross-validated")
@@ -214,33 +215,32 @@ def _cross_validated(controller, data, best: list, search: Search, say,
         except TrialFailedError as err:  # a configuration can diverge on other rows and another seed
             say(f"trial {trial.trial_id} left out: a fold's training failed ({err})")
             continue
+        p = p if std is None else p / std
         held.append(p)
         bags.append(models)
         kept.append(trial)
-        (own,), target = _scaled([p], y, std)
-        say(f"trial {trial.trial_id}: {task.ensemble_loss} {scored(own, target):.4f} out of fold ({seconds:.1f}s)")
+        losses[trial.trial_id] = round(scored(p, y), 6)
+        say(f"trial {trial.trial_id}: {task.ensemble_loss} {losses[trial.trial_id]:.4f} out of fold "
+            f"({seconds:.1f}s)")
     if not held:
         return None
-    best = kept
-    held, y = _scaled(held, y, std)
+    searched_best, best = best[0].trial_id, kept
     chosen = select(held, y, task.ensemble_loss, max(ensemble.size, 1))
-    losses = {t.trial_id: round(scored(p, y), 6) for t, p in zip(best, held)}
     top = best[chosen.best_single]
     facts = {"candidates": [t.trial_id for t in best], "selection_loss": task.ensemble_loss,
              "cross_validation": {"folds": cv.folds, "rows": len(y), "out_of_fold_losses": losses},
              "ensemble_selection_loss": round(chosen.loss, 6), "best_candidate_selection_loss":
              round(chosen.single_loss, 6), "best_candidate": top.trial_id}
     method = f"{cv.folds}-fold cross-validation of the {len(best)} best trials"
-    alone = [1.0 if i == chosen.best_single else 0.0 for i in range(len(best))]
-    loaded = [controller.load_model(t, name=f"member_{t.trial_id}") for t in best]
-    why = ("off (search.ensemble.size: 0)" if ensemble.size == 0 else "greedy selection kept one trial"
-           if len(chosen.members) < 2 else "" if chosen.loss < chosen.single_loss else
-           "not better than the best trial out of fold")
+    why = _alone_because(ensemble, chosen)
     if why:
         say(f"no ensemble ({why}): trial {top.trial_id} is the best out of fold ({task.ensemble_loss} "
-            f"{chosen.single_loss:.4f}; the search's best on the validation split was trial {best[0].trial_id})")
-        return best, alone, {"method": f"{method}, best single trial", "ensemble": why, **facts}, loaded, bags
+            f"{chosen.single_loss:.4f}; the search's best on the validation split was trial {searched_best})")
+        alone = [1.0 if i == chosen.best_single else 0.0 for i in range(len(best))]
+        return best, alone, {"method": f"{method}, best single trial", "ensemble": why, **facts}, [], bags
+    # The ensemble's row on the leaderboard: the searched members' average on the validation rows.
     objective = controller.objective_pair[0]
+    loaded = [controller.load_model(t, name=f"member_{t.trial_id}") for t in best]
     searched, y_val = _validation_predictions(controller, data, loaded)
     facts[f"ensemble_{objective}"] = _validation_objective(controller, data, loaded, chosen, searched, y_val)
     facts["weights"] = {best[i].trial_id: round(chosen.weights[i], 4) for i in chosen.members}
@@ -248,6 +248,17 @@ def _cross_validated(controller, data, best: list, search: Search, say,
         f"{chosen.loss:.4f} against the best trial's {chosen.single_loss:.4f} (trial {top.trial_id})")
     return (best, list(chosen.weights), {"method": f"{method}, greedy ensemble (Caruana et al., 2004)", **facts},
             loaded, bags)
+
+
+def _alone_because(ensemble: Ensemble, chosen: Selection) -> str:
+    """Why the out-of-fold choice is one trial rather than the greedy ensemble ('' when it is the ensemble)."""
+    if ensemble.size == 0:
+        return "off (search.ensemble.size: 0)"
+    if len(chosen.members) < 2:
+        return "greedy selection kept one trial"
+    if chosen.loss >= chosen.single_loss:
+        return "not better than the best trial out of fold"
+    return ""
 
 
 def _weights(controller, data, best: list, ensemble: Ensemble, say) -> tuple[list[float], dict, list]:

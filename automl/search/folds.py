@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+
 import numpy as np
 
 from automl.builders import InputSpec, augmenter, build_model, family_values, prepare_targets

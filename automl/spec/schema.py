@@ -114,8 +114,8 @@ class CrossValidation(Strict):
 
     folds: int = Field(5, ge=0)  # 0: off (candidates are chosen on the one validation split)
     candidates: int = Field(5, ge=2)  # the best trials of the search it cross-validates
-    # It runs when the training split has fewer rows: measured to help at 300-400 rows (diabetes,
-    # breast_cancer) and not at 1,257 (digits, where it took the search from 60 s to 150 s).
+    # It runs when the training split has fewer rows: measured to help at 308 rows (diabetes) and not at
+    # 1,257 (digits, where it took a 60 s search to 150 s).
     max_rows: int = Field(1000, ge=1)
     # Export each chosen trial as the average of its fold models (bagging) rather than a refit (search.refit).
     bag: bool = True
