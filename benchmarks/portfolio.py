@@ -40,6 +40,8 @@ CANDIDATES = {
                         "learning_rate": 3.0e-3},
     "mlp-small-sgd": {"family": "mlp", "mlp.layers": 1, "mlp.units_1": 32, "mlp.activation": "relu",
                       "mlp.norm": "none", "mlp.dropout": 0.1, "optimizer": "sgd", "learning_rate": 1.0e-2},
+    "linear": {"family": "mlp", "mlp.layers": 0, "mlp.activation": "relu", "mlp.norm": "none", "mlp.dropout": 0.0,
+               "optimizer": "adam", "learning_rate": 1.0e-2},
     "transformer": {"family": "transformer", "transformer.ff_dim": 64, "optimizer": "adam", "learning_rate": 1.0e-3},
 }
 
@@ -53,8 +55,10 @@ def validation_scores(folder: Path, name: str, seed: int) -> dict[str, float]:
     dataset = card(folder, name, seed)
     points = json.dumps(list(CANDIDATES.values()))
     space = folder / "portfolio.yaml"
-    space.write_text(f"extends: auto_tabular\nsearch:\n  max_trials: {len(CANDIDATES)}\n"
-                     f"  initial_points: {points}\n  ensemble: {{size: 0}}\n  refit: never\n")
+    space.write_text("extends: auto_tabular\nmodel:\n  mlp:\n    layers: {int: [0, 3]}\n"  # 0: the linear candidate
+                     f"search:\n  max_trials: {len(CANDIDATES)}\n"
+                     f"  initial_points: {points}\n  ensemble: {{size: 0}}\n  refit: never\n"
+                     "  cross_validation: {folds: 0}\n")
     opts = SearchOptions(dataset=str(dataset), space=str(space), seed=seed, experiment=f"{name}-{seed}",
                          export_dir=str(folder / "exports"), state_dir=str(folder / "state"), device="cpu",
                          tracking=False)

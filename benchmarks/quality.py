@@ -289,6 +289,9 @@ def main() -> None:
     else:
         args.out = args.out or str(Path(tempfile.mkdtemp(prefix="quality-")) / "runs.jsonl")
         run(args)
+        if "sklearn" not in args.systems.split(","):  # nothing to compare with in this file
+            print(f"\nno scikit-learn runs in {args.out}; compare with --report BASELINE.jsonl,{args.out}")
+            return
         figures = report([args.out])
     worst = min(f["automl"] - f["best_sklearn"] for f in figures.values())
     result("quality", worst_margin_to_best_sklearn=round(worst, 4),

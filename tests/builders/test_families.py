@@ -104,6 +104,22 @@ def test_per_layer_values_shape_the_layers():
     assert [la.filters for la in cnn.layers if type(la).__name__ == "Conv2D"] == [4, 8, 16]
 
 
+def test_an_mlp_of_zero_layers_is_a_linear_model_on_the_normalized_inputs():
+    for kind, task in (("tabular", "binary"), ("tabular", "regression"), ("image", "multiclass")):
+        spec = make_spec(kind, task)
+        model = build_model(defaults("mlp", layers=0), spec)
+        weighted = [layer for layer in model.layers if layer.trainable_weights]
+        assert [type(layer).__name__ for layer in weighted] == ["Dense"]  # the head alone
+        features = int(np.prod(spec.shape))
+        assert model.count_params() - _untrained(model) == (features + 1) * spec.num_outputs
+        train_one_step(defaults("mlp", layers=0), spec)
+
+
+def _untrained(model) -> int:
+    """Parameters that are not trained (the normalization statistics)."""
+    return sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
+
+
 def test_autoencoder_reconstructs_raw_scale_and_scores_anomalies():
     spec = make_spec("tabular", "reconstruction")
     model = build_model(defaults("autoencoder", units=16, bottleneck=4, learning_rate=1e-2), spec)

@@ -17,7 +17,7 @@ class MlpModel(FamilyModel):
     """Feed-forward: dense layers (images and sequences are flattened first)."""
 
     depth: ClassVar[str] = "layers"
-    layers: P(int, ge=1, le=16) = Fixed(2)
+    layers: P(int, ge=0, le=16) = Fixed(2)  # 0: a linear model (logistic or ridge regression)
     units: P(int, per_layer=True, ge=1, le=8192) = Fixed(128)
 
 
