@@ -9,14 +9,20 @@ STAMP := $(VENV)/.installed-$(EXTRA)
 
 .PHONY: demo test bench install clean
 
-$(PY):
-	$(PYTHON) -m venv $(VENV)
+LOG := $(VENV)/install.log
 
+$(PY):
+	@echo "creating $(VENV) with $(PYTHON)"
+	@$(PYTHON) -m venv $(VENV)
+
+# The installer's screens of warnings go to $(LOG); a failed install prints the log's tail.
 $(STAMP): setup.cfg pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[$(EXTRA),dev]"
-	rm -f $(VENV)/.installed-*
-	touch $@
+	@echo "installing keras-automl and its '$(EXTRA)' and 'dev' extras into $(VENV) (a few minutes the first time; log: $(LOG))"
+	@{ $(PY) -m pip install --upgrade pip && $(PY) -m pip install -e ".[$(EXTRA),dev]"; } >$(LOG) 2>&1 \
+		|| { tail -n 40 $(LOG); echo "install failed; the whole log is $(LOG)"; exit 1; }
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+	@echo "installed"
 
 install: $(STAMP)
 

@@ -118,8 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--dataset", help="dataset card name (datasets/NAME.yaml) or path")
     source.add_argument("--data", help="a CSV, Parquet or .npz file, or an image folder, without a card")
     search.add_argument("--target", help="with --data on a table: the column to predict (graph files: default label)")
-    search.add_argument("--space", required=True,
-                        help="search space name (search_spaces/NAME.yaml), path, or auto (by input kind)")
+    search.add_argument("--space", default="auto",
+                        help="search space name (search_spaces/NAME.yaml), path, or auto (default: auto, the "
+                             "auto_<kind> space for the data's input kind)")
     search.add_argument("--controller", choices=CONTROLLERS, help="search algorithm (default: the space's)")
     search.add_argument("--max-trials", type=_positive, help="trials in all, resumed ones included")
     search.add_argument("--epochs", type=_positive, help="maximum epochs per trial")

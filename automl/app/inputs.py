@@ -30,7 +30,7 @@ class SearchOptions:
     """What ``automl search`` was asked to do; ``None`` means "the space's default"."""
 
     dataset: str | None
-    space: str
+    space: str = "auto"
     controller: str | None = None
     max_trials: int | None = None
     epochs: int | None = None

@@ -194,8 +194,8 @@ class SearchController(kt.Tuner):
         values = trial.hyperparameters.values
         self.tracker.start_trial(trial.trial_id, values)
         checkpoint("trial.run_started", trial.trial_id)
-        shown = ", ".join(f"{k}={_fmt(v)}" for k, v in values.items() if k != "family")
-        self.progress.trial_started(int(trial.trial_id) + 1, trial.trial_id, shown)
+        shown = ", ".join(f"{k}={_fmt(values[k])}" for k in searched_keys(trial.hyperparameters, values))
+        self.progress.trial_started(int(trial.trial_id) + 1, trial.trial_id, shown or "the space's fixed values")
 
     def on_trial_end(self, trial: kt.engine.trial.Trial) -> None:
         """Saves the trial's record, commits it (the oracle saves it as ended), then tells the tracker;
@@ -306,6 +306,15 @@ def frozen_heap():
         yield
     finally:
         gc.unfreeze()
+
+
+def searched_keys(hp: kt.HyperParameters, values: dict) -> list[str]:
+    """The keys of ``values`` that the space searches: its constants (a `Fixed`, a one-value choice) left out,
+    so a trial's line shows what changed from trial to trial. Keys outside the space (a controller's own,
+    such as ASHA's epochs) stay. The family is in the other keys' prefixes."""
+    constant = {p.name for p in hp.space
+                if type(p).__name__ == "Fixed" or (type(p).__name__ == "Choice" and len(p.values) == 1)}
+    return [k for k in values if k != "family" and k not in constant]
 
 
 def _fmt(value: Any) -> str:

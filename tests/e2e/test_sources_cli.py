@@ -1,4 +1,4 @@
-"""A new user's data of every file kind: `automl search --data ... --space auto` finishes and
+"""A new user's data of every file kind: `automl search --data ...` (the space auto) finishes and
 exports a model that takes raw input of that kind in a fresh process."""
 
 import json
@@ -54,11 +54,10 @@ def test_search_on_new_data_exports_a_raw_input_model(tmp_path, kind):
     card = tmp_path / "card.yaml"
     if kind in CARDS:
         card.write_text(CARDS[kind])
-        args = ["--dataset", str(card)]
-    else:
+        args = ["--dataset", str(card), "--space", "auto"]
+    else:  # a new user's shortest form: no --space, which is auto
         args = ["--data", str(path)] + (["--target", target] if target else [])
-    done = run_cli("search", *args, "--space", "auto", "--max-trials", "1", "--epochs", "2", "--no-tracking",
-                   cwd=tmp_path)
+    done = run_cli("search", *args, "--max-trials", "1", "--epochs", "2", "--no-tracking", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert f"-{space}" in done.stdout and "trials: 1 completed" in done.stdout
 

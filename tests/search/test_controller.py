@@ -12,6 +12,7 @@ from automl.errors import SearchError, TrackingError
 from automl.plugins.families import FAMILIES, FamilyPlugin
 from automl.plugins.families.mlp import MlpModel
 from automl.search import OracleSettings, Progress, SearchController, make_oracle
+from automl.search.controller import searched_keys
 from automl.spec.schema import Train
 from automl.tracking import NullTracker, Tracker
 
@@ -87,6 +88,20 @@ def test_search_runs_real_trials_and_reports_each(tmp_path, digits):
     assert reloaded == pytest.approx(best.score, abs=1e-6)
     lines = (tmp_path / "progress.txt").read_text().splitlines()
     assert any("trial 3/3" in line and "best so far: val_accuracy=" in line for line in lines)
+    starts = [line for line in lines if "(id " in line]
+    assert len(starts) == 3  # each names the searched values alone: the space's constants left out
+    assert all("units=" in line and "learning_rate=" in line and "activation" not in line
+               and "batch_size" not in line for line in starts)
+
+
+def test_a_trial_line_leaves_out_fixed_values_and_one_value_choices():
+    hp = make_hp()
+    hp.Choice("pooling", ["max"])
+    hp.Int("blocks", 1, 3)
+    hp.Boolean("residual")
+    values = {**hp.values, "tuner/epochs": 3}
+    assert searched_keys(hp, values) == ["units", "learning_rate", "blocks", "residual", "tuner/epochs"]
+    assert "family" not in searched_keys(make_hp(family=["mlp", "cnn"]), make_hp(family=["mlp", "cnn"]).values)
 
 
 def test_the_heap_before_the_search_is_frozen_and_what_trials_make_is_still_collected(tmp_path, digits):
