@@ -107,13 +107,23 @@ def _port(text: str) -> int:
     return value
 
 
+SEARCH_EXAMPLES = """examples:
+  automl search --dataset iris                        a bundled dataset; the space for its kind (auto)
+  automl search --data table.csv --target y           your own table
+  automl search --data photos/                        a folder of images, one subfolder per class
+  automl search --dataset digits --space cnn --time-budget 15m
+  automl search --dataset digits --space cnn          again: resumes (or re-exports) the same search
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     from automl.plugins.formats import FORMATS, default_formats
 
     parser = _Parser(prog="automl", description="Keras AutoML: search, track in MLflow, export.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    search = sub.add_parser("search", help="run (or resume) a search and export the best model")
+    search = sub.add_parser("search", help="run (or resume) a search and export the best model",
+                            formatter_class=argparse.RawDescriptionHelpFormatter, epilog=SEARCH_EXAMPLES)
     source = search.add_mutually_exclusive_group(required=True)
     source.add_argument("--dataset", help="dataset card name (datasets/NAME.yaml) or path")
     source.add_argument("--data", help="a CSV, Parquet or .npz file, or an image folder, without a card")
@@ -202,6 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--pareto", action="store_true",
                        help="a multi-objective search: only the trials on the Pareto front")
     board.add_argument("--tracking-uri", help=f"store to read (default: $MLFLOW_TRACKING_URI or {DEFAULT_URI})")
+    report = sub.add_parser("report", help="write a search's report: an HTML page and PNG charts (no network)")
+    chosen_search = report.add_mutually_exclusive_group()
+    chosen_search.add_argument("--experiment", type=_experiment, help="the search to report on (default: the latest)")
+    chosen_search.add_argument("--run-id", help="an MLflow run id: a search's parent run, or one of its trial runs")
+    report.add_argument("--out", help="folder to write into (default: reports/EXPERIMENT)")
+    report.add_argument("--tracking-uri", help=f"store to read (default: $MLFLOW_TRACKING_URI or {DEFAULT_URI})")
     validate = sub.add_parser("validate", help="check search spaces and dataset cards (no TensorFlow)")
     validate.add_argument("files", nargs="+", help="YAML files to check")
     validate.add_argument("--dataset", help="also check that each space fits this dataset card's input and task")
@@ -389,8 +405,17 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Writes a search's report from the store: charts, leaderboard, failures and outcome on one page."""
+    from automl.app.report import ReportOptions, report_from_store
+
+    page = report_from_store(ReportOptions(args.experiment, args.run_id, args.out, _store(args)))
+    print(f"report: {page}")
+    return 0
+
+
 COMMANDS = {"search": cmd_search, "validate": cmd_validate, "ui": cmd_ui, "leaderboard": cmd_leaderboard,
-            "export": cmd_export, "predict": cmd_predict, "generate": cmd_generate}
+            "export": cmd_export, "predict": cmd_predict, "generate": cmd_generate, "report": cmd_report}
 
 
 if __name__ == "__main__":

@@ -157,6 +157,9 @@ def configure_devices(device: str) -> str:
         os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
     import tensorflow as tf
 
+    # Every trial and fold is a new model, so its first predict traces anew and TensorFlow warns of
+    # "retracing" in paragraphs: expected here, and nothing a user can act on.
+    tf.get_logger().setLevel("ERROR")
     gpus = tf.config.list_physical_devices("GPU")
     if device == "cpu" and gpus:
         tf.config.set_visible_devices([], "GPU")

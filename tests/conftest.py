@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -66,8 +68,14 @@ def digits():
 
 def run_cli(*args: str, cwd: Path, timeout: int = 600, env: dict | None = None):
     """Runs `automl` in a fresh process; returns the CompletedProcess."""
-    import subprocess
-
     full_env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
     return subprocess.run([sys.executable, "-m", "automl.cli", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=timeout, env=full_env)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The path of Debian's Chromium, installed with apt-get when it is missing."""
+    found = shutil.which("chromium")
+    if found:
+        return found

@@ -42,6 +42,7 @@ class SearchResult:
     pareto: list[dict[str, Any]] | None = None  # its Pareto front: trial and objective values
     exported: str = ""  # what was exported: "trial 3", "ensemble of 3 trials (...)", with "refit on ..."
     best_trial_test_metrics: dict[str, float] | None = None  # the best trial's, when another model was exported
+    report_path: Path | None = None  # the search report's page; None when it could not be written
 
 
 def leaderboard(controller, names: list[str], k: int) -> list[dict[str, Any]]:
@@ -179,6 +180,8 @@ def print_summary(result: SearchResult, console: Console | None = None) -> None:
         single = ", ".join(f"{k}={v:.4f}" for k, v in result.best_trial_test_metrics.items())
         console.print(f"best single trial as searched, on the held-out test split: {single}")
     console.print(f"exported to: {result.export_path}")
+    if result.report_path is not None:
+        console.print(f"report: {result.report_path}")
     if result.parent_run_id is None:
         console.print("MLflow: tracking off (--no-tracking)")
         return

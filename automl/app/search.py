@@ -90,6 +90,14 @@ def _run_search(opts: SearchOptions, progress_stream: Any, inputs: tuple | None,
     folder = inside(Path(opts.state_dir), experiment, "--experiment")
     _check_export_dir(Path(opts.export_dir))
     progress = _progress(settings, space, data, progress_stream)
+    try:
+        return _locked_search(opts, card, space, data, settings, experiment, folder, progress, tracker, runtime)
+    finally:
+        progress.close()  # live bars stop before the summary prints, or an error's one line
+
+
+def _locked_search(opts: SearchOptions, card: LoadedCard, space: LoadedSpace, data, settings: Settings,
+                   experiment: str, folder: Path, progress, tracker: Any, runtime: Any) -> SearchResult:
     with search_lock(Path(opts.state_dir), experiment):
         state = open_state(folder, card.card.name, space.name, opts.fresh)
         state.inputs = {"dataset": absolute(opts.dataset), "data": absolute(opts.data), "target": opts.target,
@@ -121,7 +129,9 @@ def _search(tracker, card: LoadedCard, space: LoadedSpace, data, settings: Setti
     done = sum(1 for t in controller.oracle.trials.values() if t.status in ("COMPLETED", "FAILED"))
     if done:
         progress.say(f"resuming: {done} of {settings.max_trials} trials already done ({folder})")
+        progress.resumed(done)
     _run_trials(controller, runtime, progress)
+    progress.close()  # the bars end with the trials; what follows prints plain lines
     tracker.trials_done()
     checkpoint("search.trials_done")
     if _out_of_time(controller):
@@ -159,9 +169,10 @@ def _tracker(opts: SearchOptions, progress):
 
 
 def _progress(settings: Settings, space: LoadedSpace, data, stream: Any):
-    from automl.search import Progress
+    from automl.search.progress import progress_for
 
-    return Progress(settings.max_trials, objective_of(space, data.task)[0], stream)
+    return progress_for(settings.max_trials, objective_of(space, data.task)[0], stream, settings.time_budget,
+                        settings.epochs)
 
 
 def make_controller(space: LoadedSpace, settings: Settings, data, tracker, progress, folder: Path,
@@ -309,10 +320,16 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
                        {"best_trial": best.trial_id, "export_path": str(path), "status": "completed",
                         "exported_model": describe(final)}, "completed")
     checkpoint("search.ended")
+    from automl.app.report import report_after_search
+
+    report = report_after_search(controller, tracker, {
+        "experiment": experiment, "test_metrics": test_metrics, "exported": describe(final), "export_path": path,
+        "source": f"this search's trial records ({tracker.describe()})"}, searched(flatten(space)), objectives,
+        controller.progress.say)
     return SearchResult(experiment, objective, board, test_metrics, path, tracker.describe(),
                         len(completed), len(trials) - len(completed), tracker_run_id(tracker), model_uri,
                         rejected, _out_of_time(controller), objectives if front is not None else None, front,
-                        describe(final), single_metrics)
+                        describe(final), single_metrics, report)
 
 
 def describe(final) -> str:

@@ -145,7 +145,7 @@ class ParallelSearch:
             elif message[0] == "epoch":
                 _, trial_id, token, epoch, metrics = message
                 if self.attempts.get(trial_id, ("",))[0] == token:  # a lost attempt's late epochs are dropped
-                    self.controller.tracker.log_epoch(trial_id, epoch, metrics)
+                    self.controller.epoch_ended(trial_id, epoch, metrics)
 
     def _attempt(self, trial_id: str, token: str, where: str) -> None:
         """Notes the attempt ``token`` of a trial; a new one means the one before was lost."""

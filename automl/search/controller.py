@@ -11,6 +11,7 @@ import contextlib
 import gc
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -98,7 +99,7 @@ class SearchController(kt.Tuner):
     def run_trial(self, trial: kt.engine.trial.Trial, *args: Any, **kwargs: Any) -> dict:
         """Builds and trains one candidate in this process; any error fails this trial only."""
         values = dict(trial.hyperparameters.values)
-        logger = EpochLogger(self.tracker.log_epoch, trial.trial_id)
+        logger = EpochLogger(self.epoch_ended, trial.trial_id)
         self.histories[trial.trial_id] = logger.history
         parent = values.get("tuner/trial_id")
         try:
@@ -113,6 +114,11 @@ class SearchController(kt.Tuner):
         finally:
             keras.backend.clear_session(free_memory=True)
         return self._accept(trial.trial_id, *fitted)
+
+    def epoch_ended(self, trial_id: str, epoch: int, metrics: dict[str, float]) -> None:
+        """An epoch of a trial: to the tracker, then to the progress bars."""
+        self.tracker.log_epoch(trial_id, epoch, metrics)
+        self.progress.epoch_ended(trial_id, epoch, metrics)
 
     def _accept(self, trial_id: str, result: FitResult, params: int, summary: str, derived: dict) -> dict:
         # A trained trial's facts kept (for its record) and saved (for export and resume); its metrics returned.
@@ -241,7 +247,8 @@ class SearchController(kt.Tuner):
         if trial.status != kt.engine.trial.TrialStatus.COMPLETED:
             reason = self.reasons.get(trial.trial_id) or (trial.message or "unknown error").strip().splitlines()[-1]
             return TrialRecord(trial.trial_id, "failed", reason=reason,
-                               tags={"family": values.get("family", ""), **worker}, history=history, params=values)
+                               tags={"family": values.get("family", ""), "ended_at": f"{time.time():.3f}", **worker},
+                               history=history, params=values)
         result, params, summary, derived = self.results[trial.trial_id]
         return TrialRecord(
             trial.trial_id, "stopped_early" if result.stopped_early else "completed",
@@ -249,7 +256,8 @@ class SearchController(kt.Tuner):
             tags={"family": values.get("family", ""), "parameter_count": params,
                   "epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
                   "stopped_early": str(result.stopped_early).lower(), "train_seconds": f"{result.seconds:.2f}",
-                  "objective": f"{result.at_best()[self.objective_pair[0]]:.6f}", **worker,
+                  "objective": f"{result.at_best()[self.objective_pair[0]]:.6f}",
+                  "ended_at": f"{time.time():.3f}", **worker,  # wall clock, for the report's time axis
                   **({"stop_reason": result.stop_reason} if result.stop_reason else {})},
             texts={"model_summary.txt": summary}, history=history, params=values,
             files={name: str(Path(self._file(trial.trial_id, ARTIFACTS)) / name) for name in result.artifacts})

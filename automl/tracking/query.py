@@ -166,3 +166,91 @@ def locate_run(uri: str, run_id: str) -> tuple[str, str | None]:
         return experiment, None
     raise TrackingError(f"--run-id: expected the id of a search or trial run, received {run_id!r} "
                         f"(run {run.info.run_name!r} was not made by automl)")
+
+
+@dataclass
+class StoredSearch:
+    """A search read back from a store, for its report.
+
+    Attributes:
+        experiment: The experiment's name.
+        objectives: ``(name, direction)`` pairs, the optimized one first.
+        records: Every trial run as a `TrialRecord` (``tags["ended_at"]``: its end, seconds since the epoch;
+            the objective's per-epoch ``history`` for the best ``curves`` trials).
+        outcome: The parent run's test metrics (``test_metrics``), ``exported`` and ``export_path``.
+        searched: The hyperparameter names logged on the trial runs.
+    """
+
+    experiment: str
+    objectives: list[tuple[str, str]]
+    records: list
+    outcome: dict
+    searched: list[str]
+
+
+def stored_search(uri: str, experiment: str | None = None, run_id: str | None = None,
+                  curves: int = 5) -> StoredSearch:
+    """The latest search in ``experiment`` (or anywhere), or the search of ``run_id`` (its run or a trial's).
+
+    Raises:
+        TrackingError: No store, no such experiment or run, or no search in it.
+    """
+    try:
+        return _stored_search(uri, experiment, run_id, curves)
+    except AutoMLError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a server that is down, a store that is not MLflow's
+        raise TrackingError(f"--tracking-uri: cannot read MLflow store {uri!r}: {first_line(err)}") from None
+
+
+def _stored_search(uri: str, experiment: str | None, run_id: str | None, curves: int) -> StoredSearch:
+    client = _client(uri)
+    if run_id is not None:
+        _, trial = locate_run(uri, run_id)
+        run = client.get_run(run_id)
+        parent = client.get_run(run.data.tags["mlflow.parentRunId"]) if trial is not None else run
+    else:
+        parent = _latest_search(client, experiment)
+    params, metrics, tags = parent.data.params, parent.data.metrics, parent.data.tags
+    objective = params.get("objective", "")
+    listed = [tuple(item.rsplit(":", 1)) for item in params.get("objectives", "").split(",") if ":" in item]
+    objectives = listed or [(objective, params.get("objective_direction", "max"))]
+    runs = client.search_runs([parent.info.experiment_id], max_results=50_000,
+                              filter_string=f"tags.`mlflow.parentRunId` = '{parent.info.run_id}' "
+                                            f"and tags.`{KIND_TAG}` = 'trial'")
+    records = [_record(run, objective) for run in runs if TRIAL_TAG in run.data.tags]
+    direction = objectives[0][1]
+    scored = [r for r in records if objective in r.metrics]
+    for i in best_first([r.metrics[objective] for r in scored], direction)[:curves]:
+        run = next(x for x in runs if x.data.tags.get(TRIAL_TAG) == scored[i].trial_id)
+        scored[i].history = {objective: [(m.step, m.value) for m in sorted(
+            client.get_metric_history(run.info.run_id, objective), key=lambda m: (m.step, m.timestamp))]}
+    searched = sorted({k for r in records for k in r.params if not k.startswith(HIDDEN) and k != "family"})
+    outcome = {"test_metrics": {k: v for k, v in metrics.items() if k.startswith("test_")},
+               "exported": tags.get("exported_model", ""), "export_path": tags.get("export_path", ""),
+               "source": f"MLflow store {uri}, run {parent.info.run_id}"}
+    return StoredSearch(client.get_experiment(parent.info.experiment_id).name, objectives, records, outcome,
+                        searched)
+
+
+def _record(run, objective: str):
+    """A trial run as the `TrialRecord` the search wrote (metrics ``final_*`` without the prefix)."""
+    from automl.tracking.base import TrialRecord
+
+    tags = dict(run.data.tags)
+    if run.info.end_time and "ended_at" not in tags:  # runs logged before trials carried the tag
+        tags["ended_at"] = str(run.info.end_time / 1000)
+    metrics = {k.removeprefix("final_"): v for k, v in run.data.metrics.items() if k.startswith("final_")}
+    status = tags.get("status") or ("failed" if objective not in metrics else "completed")
+    return TrialRecord(tags[TRIAL_TAG], status, metrics, tags, tags.get("failure_reason", ""),
+                       params={k: _parsed(v) for k, v in run.data.params.items()})
+
+
+def _parsed(text: str):
+    """A logged param's value: MLflow keeps every one as text."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return {"True": True, "False": False, "None": None}.get(text, text)

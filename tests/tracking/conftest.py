@@ -1,4 +1,4 @@
-"""Fixtures for tracking tests: a real `mlflow server` on 127.0.0.1, and Debian's Chromium."""
+"""Fixtures for tracking tests: a real `mlflow server` on 127.0.0.1 (Chromium is in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -38,14 +38,6 @@ def mlflow_server(tmp_path: Path):
     server = Server(tmp_path / "server").start()
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """The path of Debian's Chromium, installed with apt-get when it is missing."""
-    found = shutil.which("chromium")
-    if found:
-        return found
     sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for step in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):

@@ -145,3 +145,17 @@ def test_server_going_away_mid_search_is_one_line_and_a_rerun_finishes(mlflow_se
     assert len(parents) == 1 and parents[0]["info"]["status"] == "FINISHED"
     assert sorted(r["info"]["run_name"] for r in trials) == [f"trial-000{i}" for i in range(2)]
     assert all(r["info"]["status"] == "FINISHED" for r in trials)
+
+
+@pytest.mark.slow
+def test_automl_report_reads_a_search_from_a_tracking_server(served):
+    server, root = served
+    done = run_cli("report", "--experiment", "served", "--tracking-uri", server.url, "--out", "served-report",
+                   cwd=root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    page = (root / "served-report" / "report.html").read_text()
+    assert f"MLflow store {server.url}" in page and "2 trials, 2 with a score, 0 failed" in page
+    assert (root / "served-report" / "history.png").read_bytes()[:4] == b"\x89PNG"
+    _, parents, _ = runs_of(server.url, "served")
+    listed = rest(server.url, "artifacts/list", {"run_id": parents[0]["info"]["run_id"], "path": "report"})
+    assert "report/report.html" in {f["path"] for f in listed.get("files", [])}  # the search logged its own
