@@ -1,0 +1,1 @@
+"""The search report: facts, charts, parameter importance and the HTML page (see page.py)."""
