@@ -86,6 +86,24 @@ def test_a_report_it_cannot_write_never_fails_the_search(tmp_path, monkeypatch, 
     assert (result.export_path / "model_card.json").exists() and "test_accuracy" in result.test_metrics
 
 
+def test_a_store_that_refuses_the_report_is_one_line_and_the_page_stays_on_disk(tmp_path, tiny_cnn):
+    from automl.app.search import SearchOptions, run_search
+    from automl.errors import TrackingError
+    from automl.tracking.base import NullTracker
+
+    class Refusing(NullTracker):
+        def log_bytes(self, name: str, content: bytes) -> None:
+            raise TrackingError("store refused the artifact")
+
+    opts = SearchOptions(dataset="digits", space=str(tiny_cnn), max_trials=1, epochs=1,
+                         export_dir=str(tmp_path / "exports"), state_dir=str(tmp_path / "state"), device="cpu")
+    with open(tmp_path / "progress.txt", "w") as progress:
+        result = run_search(opts, progress_stream=progress, tracker=Refusing())
+    said = (tmp_path / "progress.txt").read_text()
+    assert f"report: written to {result.report_path}, but not logged to MLflow (TrackingError: store refused" in said
+    assert result.report_path.exists() and (result.export_path / "model_card.json").exists()
+
+
 def open_in_chromium(chromium: str, page: Path, screenshot: Path) -> dict:
     """Opens the page from disk with the network off; returns what rendered and any console errors."""
     from playwright.sync_api import sync_playwright
@@ -157,6 +175,10 @@ def test_a_real_search_writes_a_report_that_renders_offline_in_chromium(tmp_path
     text = (tmp_path / "from-store" / "report.html").read_text()
     assert "6 trials, 6 with a score" in text and "MLflow store" in text
     assert open_in_chromium(chromium, tmp_path / "from-store" / "report.html", tmp_path / "s.png")["errors"] == []
+    trial_run = client.search_runs([parent.info.experiment_id], "tags.`automl.kind` = 'trial'")[0]
+    by_run = run_cli("report", "--run-id", trial_run.info.run_id, "--tracking-uri", store, "--out", "by-run",
+                     cwd=tmp_path)  # a trial's run id names its search
+    assert by_run.returncode == 0 and "6 trials, 6 with a score" in (tmp_path / "by-run" / "report.html").read_text()
 
 
 def test_report_on_a_store_it_cannot_read_is_one_line_and_exit_2(tmp_path):
