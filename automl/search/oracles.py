@@ -15,6 +15,7 @@ from typing import Callable
 import keras_tuner as kt
 
 from automl.errors import SpecError
+from automl.search.brackets import BudgetBrackets
 from automl.search.ending import EndTrialForms
 from automl.search.managed import Managed
 from automl.search.untried import UntriedFallback
@@ -94,8 +95,9 @@ class GridOracle(Managed, GridSearch):
     """The grid controller's oracle: `Managed` around `GridSearch`."""
 
 
-class HyperbandOracle(Managed, UntriedFallback, EndTrialForms, kt.oracles.HyperbandOracle):
-    """KerasTuner's Hyperband, which stops only when the space is exhausted, or at ``max_trials``."""
+class HyperbandOracle(Managed, BudgetBrackets, UntriedFallback, EndTrialForms, kt.oracles.HyperbandOracle):
+    """KerasTuner's Hyperband, which stops only when the space is exhausted, or at ``max_trials``; under a
+    time budget, only brackets that fit it (`BudgetBrackets`)."""
 
     def __init__(self, *args, max_trials: int | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

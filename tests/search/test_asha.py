@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras_tuner as kt
 
-from automl.search.asha import EPOCHS, INITIAL, PARENT, RUNG, AshaOracle, rung_epochs
+from automl.search.asha import EPOCHS, INITIAL, PARENT, RUNG, AshaOracle, rung_epochs, rungs_that_fit
 from tests.search.test_evolution import space
 
 
@@ -91,6 +91,41 @@ def test_a_search_saved_with_the_budget_keys_in_its_hashes_still_knows_its_trial
     resumed.trials = first.trials
     resumed.set_state(state)
     assert all(resumed._duplicate({k: v for k, v in d.items() if not k.startswith("tuner/")}) for d in done)
+
+
+def test_the_rungs_in_use_follow_the_trials_that_fit():
+    assert rungs_that_fit(None, 3, 4) == 4  # no budget: every rung
+    assert rungs_that_fit(100, 3, 4) == 4  # 1 + 3 + 9 + 27 = 40 trials to the top fit in half of 100
+    assert rungs_that_fit(40, 3, 4) == 3
+    assert rungs_that_fit(12, 3, 4) == 2  # 1 + 3 = 4 fit in 6, 13 do not
+    assert rungs_that_fit(3, 3, 4) == 1  # too few for any halving: the top rung alone
+
+
+def test_under_a_time_budget_that_fits_few_trials_new_ones_start_higher(tmp_path):
+    """30 epochs (rungs 1, 3, 10, 30): with 3 trials done in 30 s of a 120 s budget (12 fit), new
+    configurations start at 10 epochs and the best of 3 goes on to 30; the 1-epoch trials stay put."""
+    o = AshaOracle(max_epochs=30, eta=3, objective=kt.Objective("val_accuracy", "max"), max_trials=1000,
+                   hyperparameters=space(), seed=2, budget_seconds=120.0)
+    o._set_project_dir(str(tmp_path), "budget")
+    first = [step(o, s) for s in (0.2, 0.9, 0.5)]
+    assert [v[EPOCHS] for v in first] == [1, 1, 1]  # before any trial was timed: the configured rungs
+    o.started -= 30.0
+    assert o.expected_trials() == 12
+    later = [step(o, s) for s in (0.3, 0.6, 0.4)]
+    assert [(v[EPOCHS], v[INITIAL]) for v in later] == [(10, 0)] * 3
+    promoted = o.create_trial("tuner0").hyperparameters.values
+    assert (promoted[EPOCHS], promoted[INITIAL], promoted[RUNG]) == (30, 10, 3)
+    assert promoted[PARENT] == next(t.trial_id for t in o.trials.values() if t.score == 0.6)
+    o.reload()  # the rung in use is saved with the search
+    assert o.start == 2
+
+
+def test_without_a_budget_every_rung_is_used(tmp_path):
+    o = oracle(tmp_path)
+    for s in (0.2, 0.9, 0.5):
+        step(o, s)
+    o.started -= 1000.0
+    assert o.expected_trials() is None and o.start == 0 and step(o, 0.4)[EPOCHS] == 3
 
 
 def test_a_short_real_search_with_the_asha_controller(tmp_path, short_search):
