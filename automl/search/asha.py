@@ -67,7 +67,7 @@ class Asha(UntriedFallback, EndTrialForms, kt.Oracle):
         self.start = 0  # the bottom rung in use: raised under a time budget that fits few trials
 
     def populate_space(self, trial_id: str) -> dict:
-        """Promotes the best promotable trial of the highest rung, or starts a new one at the bottom."""
+        """Promotes the best promotable trial of the highest rung, or starts a new one at the bottom rung in use."""
         self.fit_rungs()
         parent = self.promotable()
         if parent is not None:
