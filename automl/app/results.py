@@ -40,7 +40,7 @@ class SearchResult:
     out_of_time: bool = False
     objectives: list[tuple[str, str]] | None = None  # a multi-objective search's objectives
     pareto: list[dict[str, Any]] | None = None  # its Pareto front: trial and objective values
-    exported: str = ""  # what was exported: "trial 3", "ensemble of 3 trials (...)", with "refit on ..."
+    exported: str = ""  # what was exported: "trial 3", "ensemble of 3 models (...)", with "refit on ..."
     best_trial_test_metrics: dict[str, float] | None = None  # the best trial's, when another model was exported
     report_path: Path | None = None  # the search report's page; None when it could not be written
 

@@ -282,7 +282,8 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
     deadline = None if settings.time_budget is None else controller.oracle.started + settings.time_budget
     final = final_model(controller, data, space.spec.search, controller.progress.say, deadline)
     model = final.model
-    exported = best if final.is_ensemble else controller.oracle.trials[final.members[0][0]]
+    # The card's trial: the one exported, or the best for an ensemble or a candidate that is no trial.
+    exported = controller.oracle.trials.get(final.members[0][0], best) if not final.is_ensemble else best
     values = PLAIN if final.averages else dict(exported.hyperparameters.values)
     test_metrics = test_scores(model, values, final.spec, data, controller.context.scorer)
     single_metrics = None
@@ -334,11 +335,13 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
 
 def describe(final) -> str:
     """The exported model in words: which trial(s), and whether it was refit."""
+    from automl.search.linear import member_label
+
     if final.is_ensemble:
-        what = f"ensemble of {len(final.members)} trials (" + ", ".join(
-            f"trial {t} x{w:.2f}" for t, w in final.members) + ")"
+        what = f"ensemble of {len(final.members)} models (" + ", ".join(
+            f"{member_label(t)} x{w:.2f}" for t, w in final.members) + ")"
     else:
-        what = f"trial {final.members[0][0]}"
+        what = member_label(final.members[0][0])
     if final.bagged:
         return what + f", {'each ' if final.is_ensemble else ''}bagged over its {final.bagged} cross-validation folds"
     return what + (", refit on train + validation" if final.refit else "")

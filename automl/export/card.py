@@ -67,14 +67,19 @@ def _selection(facts: Any) -> list[str]:
     if not isinstance(facts, dict) or not facts:
         return []
     members = facts.get("members") or {}
-    what = (f"An ensemble of {len(members)} trials, averaged with weights "
-            + ", ".join(f"trial {t}: {w:.2f}" for t, w in members.items())
-            if len(members) > 1 else f"Trial {next(iter(members), '?')} alone")
+    what = (f"An ensemble of {len(members)} models, averaged with weights "
+            + ", ".join(f"{_member(t)}: {w:.2f}" for t, w in members.items())
+            if len(members) > 1 else f"{_member(next(iter(members), '?'))} alone".capitalize())
     lines = ["## Selection", "", f"{what}; chosen by {facts.get('method', 'best trial')}."
              + (f" Ensemble: {facts['ensemble']}." if facts.get("ensemble") else "")
              + (f" Refit: {facts['refit']}." if facts.get("refit") else ""), ""]
     shown = {k: v for k, v in facts.items() if k not in ("members", "method", "ensemble", "refit", "weights")}
     return lines + _section("Selection facts", shown)[2:] if shown else lines
+
+
+def _member(member_id: str) -> str:
+    """A member in words: ``trial 03``, or ``the linear model`` for a candidate that is no trial."""
+    return f"trial {member_id}" if str(member_id).isdigit() or member_id == "?" else f"the {member_id} model"
 
 
 def _generation(facts: Any) -> list[str]:

@@ -37,6 +37,7 @@ from automl.builders.ensemble import combine
 from automl.data.feed import to_dataset
 from automl.errors import TrialFailedError
 from automl.plugins.tasks import TASKS
+from automl.search import linear
 from automl.search.folds import fold_of_rows, out_of_fold, predictions, stratifies
 from automl.search.selection import LOSSES, Selection, select
 from automl.spec.schema import CrossValidation, Ensemble, Search
@@ -134,6 +135,10 @@ def final_model(controller, data, search: Search, say: Callable[[str], None],
         spec = InputSpec.from_bundle(merged)  # statistics of the data it now learns from
         models = []
         for i in chosen:
+            if isinstance(best[i], linear.LinearCandidate):
+                say(f"refitting the linear model on train + validation ({len(merged.y_train)} rows)")
+                models.append(linear.fitted(best[i].values, merged, f"member_{linear.NAME}", controller.seed))
+                continue
             say(f"refitting trial {best[i].trial_id} on train + validation ({len(merged.y_train)} rows) for "
                 f"{best_epochs(controller, best[i])} epochs")
             models.append(retrained(controller, best[i], merged, spec, name=f"member_{best[i].trial_id}",
@@ -202,6 +207,16 @@ def _cross_validated(controller, data, best: list, search: Search, say,
         np.asarray(y, "float64").reshape(len(y), -1).std(axis=0), 1e-6)
     _, y = _scaled([], y, std)  # the targets as selection scores them, once
     held, bags, kept, losses, scored = [], [], [], {}, LOSSES[task.ensemble_loss]
+
+    def keep(candidate, p: np.ndarray, models: list, seconds: float) -> None:
+        p = p if std is None else p / std
+        held.append(p)
+        bags.append(models)
+        kept.append(candidate)
+        losses[candidate.trial_id] = round(scored(p, y), 6)
+        say(f"{linear.member_label(candidate.trial_id)}: {task.ensemble_loss} {losses[candidate.trial_id]:.4f} "
+            f"out of fold ({seconds:.1f}s)")
+
     for i, trial in enumerate(best):
         if i >= 2 and deadline is not None and time.monotonic() >= deadline:
             say(f"time budget reached: {i} of the {len(best)} candidates cross-validated")
@@ -209,19 +224,20 @@ def _cross_validated(controller, data, best: list, search: Search, say,
         epochs = best_epochs(controller, trial)
         say(f"cross-validating trial {trial.trial_id}: {cv.folds} trainings of {epochs} epochs")
         try:
-            p, seconds, models = out_of_fold(dict(trial.hyperparameters.values), merged, fold, epochs,
-                                             seed=controller.seed + int(trial.trial_id),
-                                             name=f"member_{trial.trial_id}")
+            keep(trial, *_timed(out_of_fold, dict(trial.hyperparameters.values), merged, fold, epochs,
+                                seed=controller.seed + int(trial.trial_id), name=f"member_{trial.trial_id}"))
         except TrialFailedError as err:  # a configuration can diverge on other rows and another seed
             say(f"trial {trial.trial_id} left out: a fold's training failed ({err})")
-            continue
-        p = p if std is None else p / std
-        held.append(p)
-        bags.append(models)
-        kept.append(trial)
-        losses[trial.trial_id] = round(scored(p, y), 6)
-        say(f"trial {trial.trial_id}: {task.ensemble_loss} {losses[trial.trial_id]:.4f} out of fold "
-            f"({seconds:.1f}s)")
+    if cv.linear and linear.applies(controller.spec.task, controller.spec.kind, merged.y_train):
+        # Always, budget or not: its folds are convex fits of a few seconds, not trainings.
+        candidate = linear.LinearCandidate(linear.linear_values(dict(best[0].hyperparameters.values)))
+        say(f"cross-validating a linear model ({'ridge' if controller.spec.task == 'regression' else 'logistic'}"
+            f" regression, its L2 penalty chosen by inner folds): {cv.folds} fits")
+        try:
+            keep(candidate, *_timed(linear.out_of_fold, candidate.values, merged, fold, controller.seed,
+                                    predictions))
+        except ValueError as err:  # folds too small to fit (a class alone)
+            say(f"the linear model left out: {err}")
     if not held:
         return None
     searched_best, best = best[0].trial_id, kept
@@ -231,23 +247,41 @@ def _cross_validated(controller, data, best: list, search: Search, say,
              "cross_validation": {"folds": cv.folds, "rows": len(y), "out_of_fold_losses": losses},
              "ensemble_selection_loss": round(chosen.loss, 6), "best_candidate_selection_loss":
              round(chosen.single_loss, 6), "best_candidate": top.trial_id}
-    method = f"{cv.folds}-fold cross-validation of the {len(best)} best trials"
+    trials = sum(not isinstance(t, linear.LinearCandidate) for t in best)
+    method = f"{cv.folds}-fold cross-validation of the {trials} best trials" + (
+        " and a linear model" if trials < len(best) else "")
     why = _alone_because(ensemble, chosen)
     if why:
-        say(f"no ensemble ({why}): trial {top.trial_id} is the best out of fold ({task.ensemble_loss} "
+        say(f"no ensemble ({why}): {linear.member_label(top.trial_id)} is the best out of fold ({task.ensemble_loss} "
             f"{chosen.single_loss:.4f}; the search's best on the validation split was trial {searched_best})")
         alone = [1.0 if i == chosen.best_single else 0.0 for i in range(len(best))]
-        return best, alone, {"method": f"{method}, best single trial", "ensemble": why, **facts}, [], bags
+        return best, alone, {"method": f"{method}, best single model", "ensemble": why, **facts}, [], bags
     # The ensemble's row on the leaderboard: the searched members' average on the validation rows.
     objective = controller.objective_pair[0]
-    loaded = [controller.load_model(t, name=f"member_{t.trial_id}") for t in best]
+    loaded = [_searched_model(controller, data, t) for t in best]
     searched, y_val = _validation_predictions(controller, data, loaded)
     facts[f"ensemble_{objective}"] = _validation_objective(controller, data, loaded, chosen, searched, y_val)
     facts["weights"] = {best[i].trial_id: round(chosen.weights[i], 4) for i in chosen.members}
-    say(f"ensemble of {len(chosen.members)} trials ({_listed(best, chosen)}): {task.ensemble_loss} out of fold "
-        f"{chosen.loss:.4f} against the best trial's {chosen.single_loss:.4f} (trial {top.trial_id})")
+    say(f"ensemble of {len(chosen.members)} models ({_listed(best, chosen)}): {task.ensemble_loss} out of fold "
+        f"{chosen.loss:.4f} against the best candidate's {chosen.single_loss:.4f} ({linear.member_label(top.trial_id)})")
     return (best, list(chosen.weights), {"method": f"{method}, greedy ensemble (Caruana et al., 2004)", **facts},
             loaded, bags)
+
+
+def _timed(fit: Callable, *args, **kwargs) -> tuple[np.ndarray, list, float]:
+    """``fit``'s out-of-fold predictions and fold models, and the seconds it took."""
+    started = time.perf_counter()
+    p, models = fit(*args, **kwargs)
+    return p, models, time.perf_counter() - started
+
+
+def _searched_model(controller, data, candidate) -> keras.Model:
+    """A candidate's model as the search had it, trained on the training split alone: a trial's own, or the
+    linear model fitted on those rows (for the ensemble's validation score)."""
+    name = f"member_{candidate.trial_id}"
+    if isinstance(candidate, linear.LinearCandidate):
+        return linear.fitted(candidate.values, data, name, controller.seed)
+    return controller.load_model(candidate, name=name)
 
 
 def _alone_because(ensemble: Ensemble, chosen: Selection) -> str:
@@ -291,7 +325,7 @@ def _weights(controller, data, best: list, ensemble: Ensemble, say) -> tuple[lis
     # The selection loss decides: a proper score of the predictions, where the objective (accuracy on some
     # dozens of rows) moves in steps of one row and ties more often than not.
     if chosen.loss < chosen.single_loss:
-        say(f"ensemble of {len(chosen.members)} trials ({listed}): validation {objective} {ours:.4f} against the "
+        say(f"ensemble of {len(chosen.members)} models ({listed}): validation {objective} {ours:.4f} against the "
             f"best trial's {single:.4f}, {task.ensemble_loss} {chosen.loss:.4f} against {chosen.single_loss:.4f}")
         return list(chosen.weights), {"method": "greedy ensemble (Caruana et al., 2004)", **facts}, loaded
     facts["ensemble"] = "not better than the best trial on the validation rows"
@@ -301,7 +335,7 @@ def _weights(controller, data, best: list, ensemble: Ensemble, say) -> tuple[lis
 
 
 def _listed(best: list, chosen: Selection) -> str:
-    return ", ".join(f"trial {best[i].trial_id} x{chosen.weights[i]:.2f}" for i in chosen.members)
+    return ", ".join(f"{linear.member_label(best[i].trial_id)} x{chosen.weights[i]:.2f}" for i in chosen.members)
 
 
 def _validation_objective(controller, data, loaded: list, chosen: Selection, held: list, y) -> float:

@@ -16,7 +16,6 @@ nothing of the held-out fold leaks into its prediction.
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -55,7 +54,7 @@ def stratifies(task: str, y: np.ndarray) -> bool:
 
 
 def out_of_fold(values: dict, merged, fold: np.ndarray, epochs: int, seed: int,
-                name: str | None = None) -> tuple[np.ndarray, float, list]:
+                name: str | None = None) -> tuple[np.ndarray, list]:
     """One configuration's predictions on every row of ``merged``'s training split, each from the model
     trained on the other folds.
 
@@ -68,9 +67,8 @@ def out_of_fold(values: dict, merged, fold: np.ndarray, epochs: int, seed: int,
         name: Names the fold models ``<name>_fold<k>`` (distinct names let them average in one model).
 
     Returns:
-        The predictions, one row per row of ``merged``, the seconds the folds took, and the fold models.
+        The predictions, one row per row of ``merged``, and the fold models.
     """
-    started = time.perf_counter()
     own = family_values(values)
     held, models = None, []
     for k in range(int(fold.max()) + 1):
@@ -85,7 +83,7 @@ def out_of_fold(values: dict, merged, fold: np.ndarray, epochs: int, seed: int,
             held = np.zeros((len(merged.y_train),) + p.shape[1:], p.dtype)
         held[out] = p
         models.append(model)
-    return held, time.perf_counter() - started, models
+    return held, models
 
 
 def predictions(model, x, batch: int = 256) -> np.ndarray:

@@ -119,6 +119,9 @@ class CrossValidation(Strict):
     max_rows: int = Field(1000, ge=1)
     # Export each chosen trial as the average of its fold models (bagging) rather than a refit (search.refit).
     bag: bool = True
+    # On tables, also cross-validate a linear model (L2 logistic or ridge regression, fitted by scikit-learn
+    # into a Keras head): on breast_cancer it is what a 30 s search of networks misses by a row or two.
+    linear: bool = True
 
     @field_validator("folds")
     @classmethod

@@ -128,7 +128,7 @@ def test_a_small_regression_search_exports_a_refit_ensemble_that_predict_serves(
     assert selection["ensemble_selection_loss"] < selection["best_candidate_selection_loss"]
     assert selection["refit"].startswith("on train + validation (308 training rows")
     out = done.stdout
-    assert f"exported model: ensemble of {len(selection['members'])} trials" in out
+    assert f"exported model: ensemble of {len(selection['members'])} models" in out
     assert "refit on train + validation" in out and "best single trial as searched" in out
     assert "│ ensemble │" in out.replace("┃", "│")  # its leaderboard row
     assert "## Selection" in (folder / "model_card.md").read_text()

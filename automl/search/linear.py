@@ -1,0 +1,178 @@
+"""A linear model among the cross-validated candidates of a small table: logistic or ridge regression.
+
+On a table of a few hundred rows the strongest model is often the plainest:
+logistic regression with an L2 penalty, which a search of networks on a
+30-second budget does not reliably find (its gradient-trained linear trial
+with early stopping lands one or two test rows off, measured in
+``benchmarks/results/quality-2026-12-03.md``). So when the search's best trials
+are cross-validated, a linear model is cross-validated beside them: fitted by
+scikit-learn's convex solvers with the penalty chosen by an inner
+cross-validation on log loss (squared error for regression), then written into
+the head of a Keras model with no hidden layer (``mlp.layers: 0``). It is one
+more candidate of the out-of-fold choice and the greedy ensemble, and it
+exports like any other: the inputs' preprocessing and the task's head are the
+ones every model of the search has.
+
+The features it is fitted on are what the head of such a model receives (the
+inputs after the model's own normalization and encoding, with the statistics
+of the rows it is fitted on), so nothing is computed twice differently.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, replace
+
+import keras
+import numpy as np
+
+from automl.builders import InputSpec, build_model
+from automl.data.splits import take
+from automl.plugins.tasks import TASKS
+
+NAME = "linear"  # its id among the members (trial ids are digits)
+TASKS_FITTED = ("binary", "multiclass", "regression")
+C_GRID = np.logspace(-3, 3, 13)  # inverse penalties tried by the inner cross-validation (scikit-learn's C)
+ALPHA_GRID = np.logspace(-3, 3, 13)  # ridge penalties, in standardized target units
+INNER_FOLDS = 5
+ABSENT = -30.0  # the logit of a class no fitted row had: a probability of about 1e-13
+
+
+@dataclass(frozen=True)
+class LinearCandidate:
+    """Stands where a trial stands among the candidates: an id, and the values it is compiled with
+    (`linear_values`), but no trial of its own."""
+
+    values: dict
+    trial_id: str = NAME
+
+
+def applies(task: str, kind: str, y: np.ndarray) -> bool:
+    """Whether the linear candidate is fitted: a table, with a class per row or numeric targets."""
+    y = np.asarray(y)
+    return kind == "tabular" and task in TASKS_FITTED and (task == "regression" or y.ndim == 1)
+
+
+def is_linear(member_id: str) -> bool:
+    """Whether a member id names the linear candidate rather than a trial."""
+    return member_id == NAME
+
+
+def member_label(member_id: str) -> str:
+    """A member in words: ``trial 03``, or ``the linear model``."""
+    return f"the {member_id} model" if is_linear(member_id) else f"trial {member_id}"
+
+
+def linear_values(values: dict) -> dict:
+    """A trial's values turned into the linear model's: the mlp family with no hidden layer, the trial's
+    training keys kept (batch size, optimizer: what compiling needs), the task's default loss."""
+    kept = {k: v for k, v in values.items() if "." not in k}
+    return {**kept, "family": "mlp", "mlp.layers": 0, "loss": "auto"}
+
+
+def fitted(values: dict, data, name: str | None, seed: int) -> keras.Model:
+    """A Keras linear model whose head holds the penalized linear fit on ``data``'s training split.
+
+    Args:
+        values: The values it is compiled with (`linear_values`).
+        data: The rows it learns from (its training split; its statistics normalize the inputs).
+        name: The model's name (an ensemble's members need distinct ones).
+        seed: Seeds the inner folds that choose the penalty.
+
+    Raises:
+        ValueError: The rows cannot be fitted (a classification with a single class).
+    """
+    spec = InputSpec.from_bundle(data)
+    model = build_model(values, spec, 1, name=name)
+    task = TASKS.get(spec.task)
+    head = _head_layer(model, task.output)
+    features = keras.Model(model.inputs, head.input).predict(_batches(data.x_train), verbose=0)
+    y = np.asarray(data.y_train)
+    if spec.task == "regression":
+        kernel, bias = _ridge(features, y, spec, head.name == task.output)
+    else:
+        kernel, bias = _logistic(features, y, spec.num_outputs, seed)
+    head.set_weights([kernel.astype("float32"), bias.astype("float32")])
+    return model
+
+
+def out_of_fold(values: dict, merged, fold: np.ndarray, seed: int, predict) -> tuple[np.ndarray, list]:
+    """The linear model's predictions on every row of ``merged``'s training split, each from the fit on
+    the other folds, and those fold models (named ``linear_fold<k>``).
+
+    Args:
+        values: The values it is compiled with (`linear_values`).
+        merged: The training and validation rows as one training split.
+        fold: Each row's fold.
+        seed: Seeds each fold's inner cross-validation (plus the fold's number).
+        predict: ``predict(model, x)``: a model's outputs on rows ``x``.
+    """
+    held, models = None, []
+    for k in range(int(fold.max()) + 1):
+        train, out = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+        part = replace(merged, x_train=take(merged.x_train, train), y_train=merged.y_train[train])
+        model = fitted(values, part, f"member_{NAME}_fold{k}", seed + k)
+        p = np.asarray(predict(model, take(merged.x_train, out)))
+        if held is None:
+            held = np.zeros((len(merged.y_train),) + p.shape[1:], p.dtype)
+        held[out] = p
+        models.append(model)
+    return held, models
+
+
+def _head_layer(model: keras.Model, output: str) -> keras.layers.Layer:
+    """The dense layer that maps features to outputs: ``standardized`` for a regression whose targets are
+    standardized in the model, else the task's output layer."""
+    names = [layer.name for layer in model.layers]
+    return model.get_layer("standardized" if "standardized" in names else output)
+
+
+def _batches(x, batch: int = 1024):
+    from automl.data.feed import to_dataset
+
+    return to_dataset(x, None, batch)
+
+
+def _logistic(z: np.ndarray, y: np.ndarray, outputs: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Kernel and bias of a sigmoid (``outputs`` 1) or softmax head: L2 logistic regression, its penalty
+    chosen on log loss by stratified inner folds."""
+    from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+    from sklearn.model_selection import StratifiedKFold
+
+    y = y.astype(int)
+    classes, counts = np.unique(y, return_counts=True)
+    if len(classes) < 2:
+        raise ValueError(f"linear model: expected at least 2 classes among the rows, received {len(classes)}")
+    folds = min(INNER_FOLDS, int(counts.min()))
+    if folds >= 2:
+        clf = LogisticRegressionCV(Cs=C_GRID, cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
+                                   scoring="neg_log_loss", max_iter=5000)
+    else:  # a class of one row: no inner folds to hold it, scikit-learn's default penalty
+        clf = LogisticRegression(max_iter=5000)
+    with warnings.catch_warnings():  # scikit-learn 1.9 announces default changes that do not touch coef_
+        warnings.simplefilter("ignore", FutureWarning)
+        clf.fit(z, y)
+    coef, intercept = clf.coef_, clf.intercept_
+    if outputs == 1:  # sigmoid: the positive class's logit
+        return coef.T, intercept
+    kernel = np.zeros((z.shape[1], outputs))
+    bias = np.full(outputs, ABSENT)
+    if len(classes) == 2:  # scikit-learn gives one logit, the second class's against the first's
+        bias[classes] = [0.0, intercept[0]]
+        kernel[:, classes[1]] = coef[0]
+    else:
+        bias[classes] = intercept
+        kernel[:, classes] = coef.T
+    return kernel, bias
+
+
+def _ridge(z: np.ndarray, y: np.ndarray, spec: InputSpec, raw: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Kernel and bias of a regression head: ridge regression on the standardized targets (the model gives
+    the units back), or on the targets as they are when the head predicts them directly (``raw``)."""
+    from sklearn.linear_model import RidgeCV
+
+    t = np.asarray(y, "float64").reshape(len(y), -1)
+    if not raw:
+        t = (t - spec.target_mean) / spec.target_std
+    reg = RidgeCV(alphas=ALPHA_GRID).fit(z, t)  # efficient leave-one-out over the penalties
+    return np.asarray(reg.coef_).reshape(t.shape[1], -1).T, np.asarray(reg.intercept_).reshape(-1)
