@@ -104,8 +104,11 @@ def automl_run(folder: Path, dataset: Path, seed: int, budget: float) -> dict:
     trials = next((line for line in done.stdout.splitlines() if line.startswith("trials:")), "")
     facts = json.loads((export / "model_card.json").read_text())
     keras.backend.clear_session()
+    selection = facts.get("selection", {})
     return {"metric": metric, "score": value, "seconds": round(seconds, 1),
-            "trials": trials.split(":", 1)[-1].strip(), "selection": facts.get("selection", {}).get("method")}
+            "trials": trials.split(":", 1)[-1].strip(), "selection": selection.get("method"),
+            "members": selection.get("members"),
+            "out_of_fold": selection.get("cross_validation", {}).get("out_of_fold_losses")}
 
 
 def plain_run(folder: Path, dataset: Path, seed: int, budget: float) -> dict:
