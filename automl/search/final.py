@@ -263,7 +263,8 @@ def _cross_validated(controller, data, best: list, search: Search, say,
     facts[f"ensemble_{objective}"] = _validation_objective(controller, data, loaded, chosen, searched, y_val)
     facts["weights"] = {best[i].trial_id: round(chosen.weights[i], 4) for i in chosen.members}
     say(f"ensemble of {len(chosen.members)} models ({_listed(best, chosen)}): {task.ensemble_loss} out of fold "
-        f"{chosen.loss:.4f} against the best candidate's {chosen.single_loss:.4f} ({linear.member_label(top.trial_id)})")
+        f"{chosen.loss:.4f} against the best candidate's {chosen.single_loss:.4f} "
+        f"({linear.member_label(top.trial_id)})")
     return (best, list(chosen.weights), {"method": f"{method}, greedy ensemble (Caruana et al., 2004)", **facts},
             loaded, bags)
 

@@ -122,8 +122,8 @@ def test_a_search_whose_best_out_of_fold_is_the_linear_model_exports_it_and_says
     data = table("binary", rows=240, seed=1)
     frame = pd.DataFrame(data.x_train, columns=[f"f{i}" for i in range(6)]).assign(y=data.y_train)
     frame.to_csv(tmp_path / "lines.csv", index=False)
-    opts = SearchOptions(dataset=None, data=str(tmp_path / "lines.csv"), target="y", space="auto", max_trials=2, epochs=2,
-                         seed=0, experiment="lines", export_dir=str(tmp_path / "exports"),
+    opts = SearchOptions(dataset=None, data=str(tmp_path / "lines.csv"), target="y", space="auto", max_trials=2,
+                         epochs=2, seed=0, experiment="lines", export_dir=str(tmp_path / "exports"),
                          state_dir=str(tmp_path / "state"), device="cpu", tracking=False,
                          settings=("search.ensemble.size=0", f"search.cross_validation.bag={bag}"))
     with open(tmp_path / "progress.txt", "w") as progress:
