@@ -234,8 +234,7 @@ def _cross_validated(controller, data, best: list, search: Search, say,
         say(f"cross-validating a linear model ({'ridge' if controller.spec.task == 'regression' else 'logistic'}"
             f" regression, its L2 penalty chosen by inner folds): {cv.folds} fits")
         try:
-            keep(candidate, *_timed(linear.out_of_fold, candidate.values, merged, fold, controller.seed,
-                                    predictions))
+            keep(candidate, *_timed(linear.out_of_fold, candidate.values, merged, fold, controller.seed))
         except ValueError as err:  # folds too small to fit (a class alone)
             say(f"the linear model left out: {err}")
     if not held:

@@ -17,7 +17,9 @@ nothing of the held-out fold leaks into its prediction.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any, Callable
 
+import keras
 import numpy as np
 
 from automl.builders import InputSpec, augmenter, build_model, family_values, prepare_targets
@@ -70,14 +72,24 @@ def out_of_fold(values: dict, merged, fold: np.ndarray, epochs: int, seed: int,
         The predictions, one row per row of ``merged``, and the fold models.
     """
     own = family_values(values)
+
+    def trained(k: int, part) -> keras.Model:
+        spec = InputSpec.from_bundle(part)
+        model = build_model(values, spec, epochs, name=None if name is None else f"{name}_fold{k}")
+        fit_epochs(model, part, values["batch_size"], epochs, targets=lambda y: prepare_targets(own, spec, y),
+                   seed=seed + k, augment=augmenter(own, spec))
+        return model
+
+    return each_fold(merged, fold, trained)
+
+
+def each_fold(merged, fold: np.ndarray, fitted: Callable[[int, Any], keras.Model]) -> tuple[np.ndarray, list]:
+    """Every row of ``merged``'s training split predicted by the model ``fitted(k, part)`` makes from the
+    other folds (``part``: ``merged`` with only their rows in its training split), and those models."""
     held, models = None, []
     for k in range(int(fold.max()) + 1):
         train, out = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
-        part = replace(merged, x_train=take(merged.x_train, train), y_train=merged.y_train[train])
-        spec = InputSpec.from_bundle(part)
-        model = build_model(values, spec, epochs, name=None if name is None else f"{name}_fold{k}")
-        fit_epochs(model, part, values["batch_size"], epochs, targets=lambda y, s=spec: prepare_targets(own, s, y),
-                   seed=seed + k, augment=augmenter(own, spec))
+        model = fitted(k, replace(merged, x_train=take(merged.x_train, train), y_train=merged.y_train[train]))
         p = np.asarray(predictions(model, take(merged.x_train, out)))
         if held is None:
             held = np.zeros((len(merged.y_train),) + p.shape[1:], p.dtype)

@@ -21,14 +21,14 @@ of the rows it is fitted on), so nothing is computed twice differently.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import keras
 import numpy as np
 
 from automl.builders import InputSpec, build_model
-from automl.data.splits import take
 from automl.plugins.tasks import TASKS
+from automl.search.folds import each_fold
 
 NAME = "linear"  # its id among the members (trial ids are digits)
 TASKS_FITTED = ("binary", "multiclass", "regression")
@@ -96,28 +96,17 @@ def fitted(values: dict, data, name: str | None, seed: int) -> keras.Model:
     return model
 
 
-def out_of_fold(values: dict, merged, fold: np.ndarray, seed: int, predict) -> tuple[np.ndarray, list]:
+def out_of_fold(values: dict, merged, fold: np.ndarray, seed: int) -> tuple[np.ndarray, list]:
     """The linear model's predictions on every row of ``merged``'s training split, each from the fit on
-    the other folds, and those fold models (named ``linear_fold<k>``).
+    the other folds, and those fold models (named ``member_linear_fold<k>``).
 
     Args:
         values: The values it is compiled with (`linear_values`).
         merged: The training and validation rows as one training split.
         fold: Each row's fold.
         seed: Seeds each fold's inner cross-validation (plus the fold's number).
-        predict: ``predict(model, x)``: a model's outputs on rows ``x``.
     """
-    held, models = None, []
-    for k in range(int(fold.max()) + 1):
-        train, out = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
-        part = replace(merged, x_train=take(merged.x_train, train), y_train=merged.y_train[train])
-        model = fitted(values, part, f"member_{NAME}_fold{k}", seed + k)
-        p = np.asarray(predict(model, take(merged.x_train, out)))
-        if held is None:
-            held = np.zeros((len(merged.y_train),) + p.shape[1:], p.dtype)
-        held[out] = p
-        models.append(model)
-    return held, models
+    return each_fold(merged, fold, lambda k, part: fitted(values, part, f"member_{NAME}_fold{k}", seed + k))
 
 
 def _head_layer(model: keras.Model, output: str) -> keras.layers.Layer:

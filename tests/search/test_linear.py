@@ -97,7 +97,7 @@ def test_out_of_fold_predictions_come_from_fits_that_never_saw_the_row():
     coins = DataBundle(name="coins", task="binary", input_kind="tabular", x_train=x, y_train=y, x_val=x[:2],
                        y_val=y[:2], x_test=x[:2], y_test=y[:2])
     fold = fold_of_rows(y, 4, seed=0, stratify=True)
-    held, models = linear.out_of_fold(VALUES, coins, fold, 0, predictions)
+    held, models = linear.out_of_fold(VALUES, coins, fold, 0)
     assert held.shape == (120, 1) and len(models) == 4
     assert [m.name for m in models] == [f"member_linear_fold{k}" for k in range(4)]
     assert abs(((held.ravel() > 0.5) == y).mean() - 0.5) < 0.15
