@@ -28,7 +28,7 @@ import numpy as np
 
 from automl.builders import InputSpec, build_model
 from automl.plugins.tasks import TASKS
-from automl.search.folds import each_fold
+from automl.search.folds import each_fold, predictions
 
 NAME = "linear"  # its id among the members (trial ids are digits)
 TASKS_FITTED = ("binary", "multiclass", "regression")
@@ -53,14 +53,9 @@ def applies(task: str, kind: str, y: np.ndarray) -> bool:
     return kind == "tabular" and task in TASKS_FITTED and (task == "regression" or y.ndim == 1)
 
 
-def is_linear(member_id: str) -> bool:
-    """Whether a member id names the linear candidate rather than a trial."""
-    return member_id == NAME
-
-
 def member_label(member_id: str) -> str:
     """A member in words: ``trial 03``, or ``the linear model``."""
-    return f"the {member_id} model" if is_linear(member_id) else f"trial {member_id}"
+    return f"the {member_id} model" if member_id == NAME else f"trial {member_id}"
 
 
 def linear_values(values: dict) -> dict:
@@ -86,7 +81,7 @@ def fitted(values: dict, data, name: str | None, seed: int) -> keras.Model:
     model = build_model(values, spec, 1, name=name)
     task = TASKS.get(spec.task)
     head = _head_layer(model, task.output)
-    features = keras.Model(model.inputs, head.input).predict(_batches(data.x_train), verbose=0)
+    features = predictions(keras.Model(model.inputs, head.input), data.x_train)
     y = np.asarray(data.y_train)
     if spec.task == "regression":
         kernel, bias = _ridge(features, y, spec, head.name == task.output)
@@ -114,12 +109,6 @@ def _head_layer(model: keras.Model, output: str) -> keras.layers.Layer:
     standardized in the model, else the task's output layer."""
     names = [layer.name for layer in model.layers]
     return model.get_layer("standardized" if "standardized" in names else output)
-
-
-def _batches(x, batch: int = 1024):
-    from automl.data.feed import to_dataset
-
-    return to_dataset(x, None, batch)
 
 
 def _logistic(z: np.ndarray, y: np.ndarray, outputs: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
