@@ -10,6 +10,8 @@ STAMP := $(VENV)/.installed-$(EXTRA)
 .PHONY: demo test bench install clean
 
 LOG := $(VENV)/install.log
+# Test processes: one per core of the two-core CI machine; each file stays in one process.
+TEST_WORKERS ?= 2
 
 $(PY):
 	@echo "creating $(VENV) with $(PYTHON)"
@@ -31,7 +33,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check --quiet .
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py

@@ -13,7 +13,7 @@ from automl.errors import SearchError, SpecError
 from automl.app.search import SearchOptions, run_search
 from automl.spec.names import check_name, inside, tidy
 from automl.app.state import MARKER, search_lock
-from tests.conftest import run_cli
+from tests.conftest import AS_SEARCHED, AS_SEARCHED_SETTINGS, run_cli
 
 
 @pytest.mark.parametrize("name", ["", "/abs/path", "../x", "a/b", "..", "a..b", ".hidden", "-flag", "x" * 101,
@@ -44,8 +44,10 @@ def test_a_symbolic_link_cannot_lead_a_folder_out(tmp_path):
 
 
 def options(tmp_path: Path, space: Path, **kw) -> SearchOptions:
+    # As searched: these tests are about folders and locks, not what a search of iris exports (a refit).
     return SearchOptions(dataset="iris", space=str(space), export_dir=str(tmp_path / "exports"),
-                         state_dir=str(tmp_path / "state"), device="cpu", tracking=False, **kw)
+                         state_dir=str(tmp_path / "state"), device="cpu", tracking=False,
+                         settings=AS_SEARCHED_SETTINGS, **kw)
 
 
 MLP = "family: mlp\nmodel: {layers: 1, units: {choice: [4, 8]}}\ntrain: {epochs: 1}\nsearch: {max_trials: 1}\n"
@@ -88,7 +90,8 @@ def test_a_second_search_of_a_running_experiment_stops_at_once_and_another_exper
 @pytest.mark.slow
 def test_searches_started_together_on_a_brand_new_store(tmp_path, mlp):
     """Two of one experiment (the second stops at once) and one of another, all at the same instant."""
-    args = ["search", "--dataset", "iris", "--space", str(mlp), "--max-trials", "2"]
+    # As searched: each finished search would cross-validate its two trials on iris.
+    args = ["search", "--dataset", "iris", "--space", str(mlp), "--max-trials", "2", *AS_SEARCHED]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     runs = {name: subprocess.Popen([sys.executable, "-m", "automl.cli", *args, "--experiment", experiment],
                                    cwd=tmp_path, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -5,6 +5,7 @@ import tensorflow_datasets as tfds
 from automl.data import load_dataset
 from automl.app.search import SearchOptions, run_search
 from automl.spec import load_card
+from tests.conftest import AS_SEARCHED_SETTINGS
 
 
 def card(write_yaml, tmp_path, name: str, extra: str = "") -> str:
@@ -27,9 +28,10 @@ def test_text_set_gives_raw_strings(write_yaml, tmp_path):
 
 
 def test_search_on_a_mocked_tfds_set(write_yaml, tmp_path):
+    # As searched: the export's files are what is checked, not a refit of the one trial on its few rows.
     opts = SearchOptions(dataset=card(write_yaml, tmp_path, "mnist"), space="auto", max_trials=1, epochs=1,
                          tracking=False, export_dir=str(tmp_path / "exports"), state_dir=str(tmp_path / "state"),
-                         settings=("model.cnn.filters=8", "model.cnn.blocks=1"))
+                         settings=("model.cnn.filters=8", "model.cnn.blocks=1", *AS_SEARCHED_SETTINGS))
     with tfds.testing.mock_data(num_examples=40):
         result = run_search(opts, progress_stream=open(tmp_path / "progress.txt", "w"))
     assert result.experiment == "mnist-auto_image" and result.completed == 1

@@ -14,7 +14,7 @@ from automl.report.facts import from_records
 from automl.report.importance import importances
 from automl.report.page import write_report
 from automl.tracking.base import TrialRecord
-from tests.conftest import run_cli
+from tests.conftest import AS_SEARCHED, run_cli
 
 SECTIONS = ("outcome", "history", "importance", "parallel", "curves", "leaderboard", "failed")
 CHARTS = ("history", "importance", "parallel", "curves")
@@ -132,8 +132,9 @@ def open_in_chromium(chromium: str, page: Path, screenshot: Path) -> dict:
 @pytest.mark.slow
 def test_a_real_search_writes_a_report_that_renders_offline_in_chromium(tmp_path, chromium):
     store = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    # As searched: the page is drawn from the trials; three searches would each ensemble and refit on iris.
     args = ["search", "--dataset", "iris", "--max-trials", "5", "--epochs", "3", "--tracking-uri", store,
-            "--experiment", "iris-report", "--set", "search.cross_validation.folds=0"]
+            "--experiment", "iris-report", *AS_SEARCHED]
     done = run_cli(*args, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     page = Path(tmp_path / re.search(r"^report: (.+)$", done.stdout, re.M).group(1))

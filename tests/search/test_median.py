@@ -76,10 +76,13 @@ search:
 def test_a_hopeless_trial_is_stopped_and_recorded_as_stopped_early(write_yaml, tmp_path):
     """The second trial (a learning rate of 1e-7 learns nothing) is worse than the first after one epoch."""
     from automl.app.search import SearchOptions, run_search
+    from tests.conftest import AS_SEARCHED_SETTINGS
 
     space = write_yaml(MEDIAN_SPACE, "median.yaml")
+    # As searched: the records are the point; no ensemble or refit of the two trials after them.
     opts = SearchOptions(dataset="digits", space=str(space), export_dir=str(tmp_path / "exports"),
-                         state_dir=str(tmp_path / "state"), device="cpu", tracking=False, seed=0)
+                         state_dir=str(tmp_path / "state"), device="cpu", tracking=False, seed=0,
+                         settings=AS_SEARCHED_SETTINGS)
     with open(tmp_path / "progress.txt", "w") as progress:
         run_search(opts, progress_stream=progress)
     assert "(median stopping)" in (tmp_path / "progress.txt").read_text()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -38,13 +35,3 @@ def mlflow_server(tmp_path: Path):
     server = Server(tmp_path / "server").start()
     yield server
     server.stop()
-    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for step in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
-        done = subprocess.run([*sudo, *step], capture_output=True, text=True, env=env)
-        if done.returncode != 0:
-            pytest.fail(f"Chromium is missing and `{' '.join(step)}` failed: {done.stderr.strip()[-500:]}")
-    found = shutil.which("chromium")
-    if not found:
-        pytest.fail("apt-get installed chromium but no `chromium` command is on PATH")
-    return found
