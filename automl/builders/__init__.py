@@ -8,6 +8,7 @@ from automl.builders.augment import augmenter
 from automl.builders.base import InputSpec
 from automl.builders.compile import compile_model, default_objective, head, prepare_targets, schedule_callbacks
 from automl.builders.ensemble import WeightedAverage  # noqa: F401 - registered: a saved ensemble loads wherever
+from automl.builders.kernel import RBFFeatures  # noqa: F401 - registered: a saved kernel model loads wherever
 from automl.plugins.families import FAMILIES
 from automl.plugins.inputs import INPUT_KINDS
 

@@ -136,8 +136,10 @@ def final_model(controller, data, search: Search, say: Callable[[str], None],
         models = []
         for i in chosen:
             if isinstance(best[i], linear.LinearCandidate):
-                say(f"refitting the linear model on train + validation ({len(merged.y_train)} rows)")
-                models.append(linear.fitted(best[i].values, merged, f"member_{linear.NAME}", controller.seed))
+                say(f"refitting {linear.member_label(best[i].trial_id)} on train + validation "
+                    f"({len(merged.y_train)} rows)")
+                models.append(linear.fitted(best[i].values, merged, f"member_{best[i].trial_id}", controller.seed,
+                                            best[i].kernel))
                 continue
             say(f"refitting trial {best[i].trial_id} on train + validation ({len(merged.y_train)} rows) for "
                 f"{best_epochs(controller, best[i])} epochs")
@@ -228,15 +230,19 @@ def _cross_validated(controller, data, best: list, search: Search, say,
                                 seed=controller.seed + int(trial.trial_id), name=f"member_{trial.trial_id}"))
         except TrialFailedError as err:  # a configuration can diverge on other rows and another seed
             say(f"trial {trial.trial_id} left out: a fold's training failed ({err})")
-    if cv.linear and linear.applies(controller.spec.task, controller.spec.kind, merged.y_train):
+    for kind in [k for k, on in ((linear.NAME, cv.linear), (linear.KERNEL, cv.kernel)) if on]:
+        if not linear.applies(controller.spec.task, controller.spec.kind, merged.y_train):
+            break
         # Always, budget or not: its folds are convex fits of a few seconds, not trainings.
-        candidate = linear.LinearCandidate(linear.linear_values(dict(best[0].hyperparameters.values)))
-        say(f"cross-validating a linear model ({'ridge' if controller.spec.task == 'regression' else 'logistic'}"
-            f" regression, its L2 penalty chosen by inner folds): {cv.folds} fits")
+        candidate = linear.LinearCandidate(linear.linear_values(dict(best[0].hyperparameters.values)), kind)
+        fit = "ridge" if controller.spec.task == "regression" else "logistic"
+        say(f"cross-validating a {kind} model ({'kernel ' if candidate.kernel else ''}{fit} regression, its L2 "
+            f"penalty chosen by inner folds): {cv.folds} fits")
         try:
-            keep(candidate, *_timed(linear.out_of_fold, candidate.values, merged, fold, controller.seed))
+            keep(candidate, *_timed(linear.out_of_fold, candidate.values, merged, fold, controller.seed,
+                                    candidate.kernel))
         except ValueError as err:  # folds too small to fit (a class alone)
-            say(f"the linear model left out: {err}")
+            say(f"{linear.member_label(kind)} left out: {err}")
     if not held:
         return None
     searched_best, best = best[0].trial_id, kept
@@ -246,9 +252,9 @@ def _cross_validated(controller, data, best: list, search: Search, say,
              "cross_validation": {"folds": cv.folds, "rows": len(y), "out_of_fold_losses": losses},
              "ensemble_selection_loss": round(chosen.loss, 6), "best_candidate_selection_loss":
              round(chosen.single_loss, 6), "best_candidate": top.trial_id}
-    trials = sum(not isinstance(t, linear.LinearCandidate) for t in best)
-    method = f"{cv.folds}-fold cross-validation of the {trials} best trials" + (
-        " and a linear model" if trials < len(best) else "")
+    convex = [t.trial_id for t in best if isinstance(t, linear.LinearCandidate)]
+    method = f"{cv.folds}-fold cross-validation of the {len(best) - len(convex)} best trials" + (
+        f" and a {' and a '.join(convex)} model" if convex else "")
     why = _alone_because(ensemble, chosen)
     if why:
         say(f"no ensemble ({why}): {linear.member_label(top.trial_id)} is the best out of fold ({task.ensemble_loss} "
@@ -280,7 +286,7 @@ def _searched_model(controller, data, candidate) -> keras.Model:
     linear model fitted on those rows (for the ensemble's validation score)."""
     name = f"member_{candidate.trial_id}"
     if isinstance(candidate, linear.LinearCandidate):
-        return linear.fitted(candidate.values, data, name, controller.seed)
+        return linear.fitted(candidate.values, data, name, controller.seed, candidate.kernel)
     return controller.load_model(candidate, name=name)
 
 

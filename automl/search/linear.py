@@ -16,6 +16,13 @@ ones every model of the search has.
 The features it is fitted on are what the head of such a model receives (the
 inputs after the model's own normalization and encoding, with the statistics
 of the rows it is fitted on), so nothing is computed twice differently.
+
+Its kernel twin (``search.cross_validation.kernel``, off until it has won its
+place in the quality benchmark) is the same fit on Gaussian-kernel features of
+those inputs against the rows it is fitted on (kernel logistic or kernel ridge
+regression, the smooth boundaries of an RBF support vector machine): an
+`automl.builders.kernel.RBFFeatures` layer whose centres are those rows, under
+the same head.
 """
 
 from __future__ import annotations
@@ -26,11 +33,14 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from automl.builders import InputSpec, build_model
+from automl.builders import InputSpec, build_model, family_values
+from automl.builders.compile import compile_model, head as task_head
+from automl.builders.kernel import RBFFeatures
 from automl.plugins.tasks import TASKS
 from automl.search.folds import each_fold, predictions
 
 NAME = "linear"  # its id among the members (trial ids are digits)
+KERNEL = "kernel"  # the kernel model's
 TASKS_FITTED = ("binary", "multiclass", "regression")
 C_GRID = np.logspace(-3, 3, 13)  # inverse penalties tried by the inner cross-validation (scikit-learn's C)
 ALPHA_GRID = np.logspace(-3, 3, 13)  # ridge penalties, in standardized target units
@@ -40,11 +50,16 @@ ABSENT = -30.0  # the logit of a class no fitted row had: a probability of about
 
 @dataclass(frozen=True)
 class LinearCandidate:
-    """Stands where a trial stands among the candidates: an id, and the values it is compiled with
-    (`linear_values`), but no trial of its own."""
+    """Stands where a trial stands among the candidates: an id (``linear`` or ``kernel``), and the values
+    it is compiled with (`linear_values`), but no trial of its own."""
 
     values: dict
     trial_id: str = NAME
+
+    @property
+    def kernel(self) -> bool:
+        """Whether it is the kernel model (Gaussian-kernel features under the head)."""
+        return self.trial_id == KERNEL
 
 
 def applies(task: str, kind: str, y: np.ndarray) -> bool:
@@ -54,8 +69,8 @@ def applies(task: str, kind: str, y: np.ndarray) -> bool:
 
 
 def member_label(member_id: str) -> str:
-    """A member in words: ``trial 03``, or ``the linear model``."""
-    return f"the {member_id} model" if member_id == NAME else f"trial {member_id}"
+    """A member in words: ``trial 03``, ``the linear model`` or ``the kernel model``."""
+    return f"the {member_id} model" if member_id in (NAME, KERNEL) else f"trial {member_id}"
 
 
 def linear_values(values: dict) -> dict:
@@ -65,7 +80,7 @@ def linear_values(values: dict) -> dict:
     return {**kept, "family": "mlp", "mlp.layers": 0, "loss": "auto"}
 
 
-def fitted(values: dict, data, name: str | None, seed: int) -> keras.Model:
+def fitted(values: dict, data, name: str | None, seed: int, kernel: bool = False) -> keras.Model:
     """A Keras linear model whose head holds the penalized linear fit on ``data``'s training split.
 
     Args:
@@ -73,6 +88,7 @@ def fitted(values: dict, data, name: str | None, seed: int) -> keras.Model:
         data: The rows it learns from (its training split; its statistics normalize the inputs).
         name: The model's name (an ensemble's members need distinct ones).
         seed: Seeds the inner folds that choose the penalty.
+        kernel: Fit on Gaussian-kernel features of the head's inputs against ``data``'s rows instead.
 
     Raises:
         ValueError: The rows cannot be fitted (a classification with a single class).
@@ -82,6 +98,9 @@ def fitted(values: dict, data, name: str | None, seed: int) -> keras.Model:
     task = TASKS.get(spec.task)
     head = _head_layer(model, task.output)
     features = predictions(keras.Model(model.inputs, head.input), data.x_train)
+    if kernel:
+        model, features = _with_kernel(model, head, values, spec, features)
+        head = _head_layer(model, task.output)
     y = np.asarray(data.y_train)
     if spec.task == "regression":
         kernel, bias = _ridge(features, y, spec, head.name == task.output)
@@ -91,17 +110,43 @@ def fitted(values: dict, data, name: str | None, seed: int) -> keras.Model:
     return model
 
 
-def out_of_fold(values: dict, merged, fold: np.ndarray, seed: int) -> tuple[np.ndarray, list]:
-    """The linear model's predictions on every row of ``merged``'s training split, each from the fit on
-    the other folds, and those fold models (named ``member_linear_fold<k>``).
+def out_of_fold(values: dict, merged, fold: np.ndarray, seed: int, kernel: bool = False) -> tuple[np.ndarray, list]:
+    """The linear (or kernel) model's predictions on every row of ``merged``'s training split, each from the
+    fit on the other folds, and those fold models (named ``member_linear_fold<k>``, ``member_kernel_fold<k>``).
 
     Args:
         values: The values it is compiled with (`linear_values`).
         merged: The training and validation rows as one training split.
         fold: Each row's fold.
         seed: Seeds each fold's inner cross-validation (plus the fold's number).
+        kernel: The kernel model's folds.
     """
-    return each_fold(merged, fold, lambda k, part: fitted(values, part, f"member_{NAME}_fold{k}", seed + k))
+    prefix = f"member_{KERNEL if kernel else NAME}_fold"
+    return each_fold(merged, fold, lambda k, part: fitted(values, part, f"{prefix}{k}", seed + k, kernel))
+
+
+def _with_kernel(model: keras.Model, head: keras.layers.Layer, values: dict, spec: InputSpec,
+                 features: np.ndarray) -> tuple[keras.Model, np.ndarray]:
+    """``model`` with an `RBFFeatures` layer between its features and a new head, its centres the fitted
+    rows' features; and those rows' kernel features (what the new head is fitted on).
+
+    The width is scikit-learn's ``gamma="scale"``: one over the features' count times their variance, so a
+    typical pair of standardized rows is about one width apart whatever the table's width.
+    """
+    z = np.asarray(features, "float64")
+    gamma = 1.0 / (z.shape[1] * (z.var() or 1.0))
+    rbf = RBFFeatures(len(z), gamma, name="rbf")
+    outputs = task_head(rbf(head.input), spec, model.inputs)
+    kernel_model = keras.Model(model.inputs, outputs, name=model.name)
+    rbf.set_weights([z.astype("float32")])
+    compile_model(kernel_model, family_values(values), spec, 1)
+    return kernel_model, gaussian(z, z, gamma)
+
+
+def gaussian(x: np.ndarray, centres: np.ndarray, gamma: float) -> np.ndarray:
+    """``exp(-gamma * |x - c|^2)`` for every row and centre, in float64 (what `RBFFeatures` computes)."""
+    squared = (np.square(x).sum(1)[:, None] - 2.0 * x @ centres.T + np.square(centres).sum(1)[None, :])
+    return np.exp(-gamma * np.maximum(squared, 0.0))
 
 
 def _head_layer(model: keras.Model, output: str) -> keras.layers.Layer:

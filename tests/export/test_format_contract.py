@@ -56,6 +56,8 @@ def families() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
 CASES = [(name, inputs[0], tasks[i % len(tasks)]) for i, (name, inputs, tasks) in enumerate(families())]
 # Ensembles (one model holding several members, `automl.builders.ensemble`) are a model like any other.
 CASES += [("ensemble-mlp-transformer", "tabular", "multiclass"), ("ensemble-cnn-mlp", "image", "regression")]
+# The kernel candidate (`automl.search.linear`, an RBFFeatures layer under a fitted head) on both kinds of head.
+CASES += [("kernel-binary", "tabular", "binary"), ("kernel-regression", "tabular", "regression")]
 # A model on text input: the layers some formats refuse.
 TEXT = next(((name, "text", "multiclass") for name, inputs, tasks in families()
              if "text" in inputs and "multiclass" in tasks), None)
@@ -68,6 +70,8 @@ def class_names(task: str) -> list[str]:
 def trained(family: str, kind: str, task: str):
     if family.startswith("ensemble-"):
         return ensemble(family.split("-")[1:], kind, task)
+    if family.startswith("kernel-"):
+        return kernel(kind, task)
     spec = make_spec(kind, task)
     chosen = defaults(family)
     model = build_model(chosen, spec, epochs=1)
@@ -96,6 +100,19 @@ def ensemble(members: list[str], kind: str, task: str):
         fit_batch(models[-1], x, prepare_targets(chosen, spec, y))
     weights = np.arange(1, len(models) + 1) / np.arange(1, len(models) + 1).sum()
     return combine(models, list(weights), TASKS.get(task).output), x
+
+
+def kernel(kind: str, task: str):
+    """The kernel model fitted by scikit-learn on a small table; regression targets standardized in the model."""
+    from automl.data.bundle import DataBundle
+    from automl.search import linear
+
+    x, y = make_batch(make_spec(kind, task), n=40)
+    y = y * 3.0 + 5.0 if task == "regression" else y
+    data = DataBundle(name="rows", task=task, input_kind=kind, x_train=x, y_train=y, x_val=x[:4], y_val=y[:4],
+                      x_test=x[:4], y_test=y[:4], class_names=class_names(task) or None)
+    values = linear.linear_values({"family": "mlp", "optimizer": "adam", "learning_rate": 1e-3, "batch_size": 8})
+    return linear.fitted(values, data, None, seed=0, kernel=True), x
 
 
 def refused_by(model, plugin) -> str | None:
