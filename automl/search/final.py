@@ -230,9 +230,8 @@ def _cross_validated(controller, data, best: list, search: Search, say,
                                 seed=controller.seed + int(trial.trial_id), name=f"member_{trial.trial_id}"))
         except TrialFailedError as err:  # a configuration can diverge on other rows and another seed
             say(f"trial {trial.trial_id} left out: a fold's training failed ({err})")
-    for kind in [k for k, on in ((linear.NAME, cv.linear), (linear.KERNEL, cv.kernel)) if on]:
-        if not linear.applies(controller.spec.task, controller.spec.kind, merged.y_train):
-            break
+    fits_convex = linear.applies(controller.spec.task, controller.spec.kind, merged.y_train)
+    for kind in [k for k, on in ((linear.NAME, cv.linear), (linear.KERNEL, cv.kernel)) if on and fits_convex]:
         # Always, budget or not: its folds are convex fits of a few seconds, not trainings.
         candidate = linear.LinearCandidate(linear.linear_values(dict(best[0].hyperparameters.values)), kind)
         fit = "ridge" if controller.spec.task == "regression" else "logistic"

@@ -140,13 +140,8 @@ def _with_kernel(model: keras.Model, head: keras.layers.Layer, values: dict, spe
     kernel_model = keras.Model(model.inputs, outputs, name=model.name)
     rbf.set_weights([z.astype("float32")])
     compile_model(kernel_model, family_values(values), spec, 1)
-    return kernel_model, gaussian(z, z, gamma)
-
-
-def gaussian(x: np.ndarray, centres: np.ndarray, gamma: float) -> np.ndarray:
-    """``exp(-gamma * |x - c|^2)`` for every row and centre, in float64 (what `RBFFeatures` computes)."""
-    squared = (np.square(x).sum(1)[:, None] - 2.0 * x @ centres.T + np.square(centres).sum(1)[None, :])
-    return np.exp(-gamma * np.maximum(squared, 0.0))
+    # The layer's own output on the fitted rows: the head is fitted on exactly what it will be given.
+    return kernel_model, np.asarray(keras.ops.convert_to_numpy(rbf(z.astype("float32"))), "float64")
 
 
 def _head_layer(model: keras.Model, output: str) -> keras.layers.Layer:
