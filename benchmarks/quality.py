@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/quality.py [--seeds 0,1,2,3,4] [--datasets digits,iris,...]
         [--systems automl,plain,sklearn] [--label after] [--out results.jsonl] [--report a.jsonl,b.jsonl]
+        [--record-candidates DIR]
 
 For every bundled scikit-learn dataset (digits, iris, wine, breast_cancer,
 diabetes) and every seed, the bundled card is copied with its split seed set
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import statistics
 import subprocess
@@ -41,6 +43,8 @@ import time
 from pathlib import Path
 
 from common import ROOT, result
+
+ENV = "AUTOML_RECORD_CANDIDATES"  # automl.search.record.ENV, without importing TensorFlow here
 
 DATASETS = ("digits", "iris", "wine", "breast_cancer", "diabetes")
 BUDGETS = {"digits": 60.0}  # seconds; tables get --table-budget
@@ -77,8 +81,9 @@ def score(predicted, y, task: str) -> tuple[str, float]:
     return "accuracy", float(np.mean(labels == y))
 
 
-def automl_run(folder: Path, dataset: Path, seed: int, budget: float) -> dict:
-    """One `automl search` in a fresh process; its export scored on the test rows."""
+def automl_run(folder: Path, dataset: Path, seed: int, budget: float, record: str = "") -> dict:
+    """One `automl search` in a fresh process; its export scored on the test rows (``record``: a folder where
+    the search writes its cross-validated candidates, as ``<dataset>-<seed>.npz``, for selection_replay.py)."""
     import keras
 
     import automl.builders.blocks  # noqa: F401 - registers the layers a saved model may hold, as predict does
@@ -90,7 +95,8 @@ def automl_run(folder: Path, dataset: Path, seed: int, budget: float) -> dict:
             "--seed", str(seed), "--max-trials", "1000", "--time-budget", str(budget), "--no-tracking",
             "--device", "cpu", "--export-dir", str(folder / "exports")]
     started = time.perf_counter()
-    done = subprocess.run(argv, cwd=folder, capture_output=True, text=True)
+    env = {**os.environ, ENV: str(Path(record).resolve() / f"{dataset.stem}.npz")} if record else None
+    done = subprocess.run(argv, cwd=folder, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - started
     if done.returncode != 0:  # a failed search scores as the worst of all (a user gets no model)
         reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
@@ -223,7 +229,7 @@ def run(args: argparse.Namespace) -> None:
                 if "plain" in systems:
                     runs["plain_kerastuner"] = plain_run(folder, dataset, seed, budget)
                 if "automl" in systems:
-                    runs["automl"] = automl_run(folder, dataset, seed, budget)
+                    runs["automl"] = automl_run(folder, dataset, seed, budget, args.record_candidates)
                 with out.open("a") as f:
                     for system, facts in runs.items():
                         line = {"label": args.label, "dataset": name, "seed": seed, "system": system,
@@ -285,6 +291,8 @@ def main() -> None:
     parser.add_argument("--table-budget", type=float, default=30.0, help="seconds per search on a table")
     parser.add_argument("--label", default="current")
     parser.add_argument("--out", default="", help="JSON lines file (default: a temporary one)")
+    parser.add_argument("--record-candidates", default="", metavar="DIR",
+                        help="save each search's cross-validated candidates here (benchmarks/selection_replay.py)")
     parser.add_argument("--report", default="", help="comma-separated JSON lines files to report on, no runs")
     args = parser.parse_args()
     if args.report:

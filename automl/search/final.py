@@ -39,6 +39,7 @@ from automl.errors import TrialFailedError
 from automl.plugins.tasks import TASKS
 from automl.search import linear
 from automl.search.folds import fold_of_rows, out_of_fold, predictions, stratifies
+from automl.search.record import record
 from automl.search.selection import LOSSES, Selection, select
 from automl.spec.schema import CrossValidation, Ensemble, Search
 from automl.training import fit_epochs
@@ -244,6 +245,7 @@ def _cross_validated(controller, data, best: list, search: Search, say,
             say(f"{linear.member_label(kind)} left out: {err}")
     if not held:
         return None
+    record([t.trial_id for t in kept], held, y, task.ensemble_loss, bags, data, std)  # benchmarks only
     searched_best, best = best[0].trial_id, kept
     chosen = select(held, y, task.ensemble_loss, max(ensemble.size, 1))
     top = best[chosen.best_single]

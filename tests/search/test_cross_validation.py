@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from automl.search.folds import fold_of_rows, out_of_fold, stratifies
+from automl.search.selection import LOSSES
 from automl.spec.schema import CrossValidation, Search
 
 # --- folds ---------------------------------------------------------------------------
@@ -103,14 +104,18 @@ CV = ("search.cross_validation.folds=5",)
 
 
 @pytest.mark.parametrize("bag", [True, False])
-def test_a_small_table_search_chooses_its_export_by_cross_validation_of_its_best_trials(tmp_path, bag):
+def test_a_small_table_search_chooses_its_export_by_cross_validation_of_its_best_trials(tmp_path, bag, monkeypatch):
     """iris (90 training rows): the 3 trials are cross-validated on the 120 training and validation rows;
     the export is the best of them out of fold, or the greedy ensemble when it beats that one, as the
-    average of each chosen trial's fold models or refit; the card, the progress and the summary say so."""
+    average of each chosen trial's fold models or refit; the card, the progress and the summary say so.
+    With ``AUTOML_RECORD_CANDIDATES`` set, the candidates are recorded as the selection and the export saw
+    them (what `benchmarks/selection_replay.py` replays)."""
     import keras
 
     import automl.builders  # noqa: F401 - registers the ensemble's layer, as `automl predict` does
+    from automl.search.record import ENV
 
+    monkeypatch.setenv(ENV, str(tmp_path / "candidates" / "iris-0"))
     result, selection, card, progress = search_iris(tmp_path, settings=(*CV, f"search.cross_validation.bag={bag}"))
     cv = selection["cross_validation"]
     losses = cv["out_of_fold_losses"]
@@ -128,7 +133,20 @@ def test_a_small_table_search_chooses_its_export_by_cross_validation_of_its_best
         assert selection["ensemble_selection_loss"] < selection["best_candidate_selection_loss"]
     nested = [layer for layer in keras.saving.load_model(result.export_path / "model.keras").layers
               if isinstance(layer, keras.Model)]
-    if bag:
+    recorded = np.load(tmp_path / "candidates" / "iris-0")
+    ids = [str(i) for i in recorded["ids"]]
+    assert ids == ["0", "1", "2", "linear"] and str(recorded["loss"]) == "log_loss"
+    assert recorded["held"].shape == (4, 120, 3) and recorded["test"].shape == (4, len(recorded["y_test"]), 3)
+    for i, name in enumerate(ids):  # what the selection scored, row for row
+        assert LOSSES["log_loss"](recorded["held"][i], recorded["y"]) == pytest.approx(losses[name], abs=1e-6)
+    if bag:  # the bagged export predicts the test rows as the members' recorded predictions, weighted
+        from automl.data import load_dataset
+        from automl.spec import load_card
+
+        x_test = load_dataset(load_card("iris")).x_test
+        weighted = sum(members[name] * recorded["test"][ids.index(name)] for name in members)
+        exported = keras.saving.load_model(result.export_path / "model.keras").predict(x_test, verbose=0)
+        assert np.abs(exported - weighted).max() < 1e-5
         assert selection["refit"].startswith("no: each chosen trial is the average of its 5 fold models (bagged)")
         assert result.exported.endswith("bagged over its 5 cross-validation folds")
         assert len(nested) == 5 * len(members)
