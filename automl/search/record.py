@@ -7,12 +7,14 @@ units the selection scores), the selection loss's name, and each candidate's
 predictions on the test rows as its bagged export would give them (the mean of
 its fold models; ``test``, ``y_test``). A benchmark then replays any selection
 rule on the same candidates in seconds instead of rerunning the searches; a
-search never reads the file. Off unless the variable is set.
+search never reads the file, and one it cannot write is a warning, not a failed
+search. Off unless the variable is set.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -40,9 +42,13 @@ def record(ids: list[str], held: list[np.ndarray], y: np.ndarray, loss: str, bag
     if not path:
         return None
     test = [np.mean([np.asarray(predictions(m, data.x_test), "float64") for m in bag], axis=0) for bag in bags]
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as f:  # np.savez would add ".npz" to a name without it
-        np.savez(f, ids=np.array(ids), held=np.stack(held), y=np.asarray(y), loss=np.array(loss),
-                 test=np.stack(test), y_test=np.asarray(data.y_test),
-                 std=np.asarray(1.0 if std is None else std, "float64"))
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as f:  # np.savez would add ".npz" to a name without it
+            np.savez(f, ids=np.array(ids), held=np.stack(held), y=np.asarray(y), loss=np.array(loss),
+                     test=np.stack(test), y_test=np.asarray(data.y_test),
+                     std=np.asarray(1.0 if std is None else std, "float64"))
+    except OSError as err:  # a benchmark's side file: the search and its export go on without it
+        warnings.warn(f"{ENV}={path}: expected a writable file path, received {err.strerror or err}", stacklevel=2)
+        return None
     return Path(path)
