@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/quality.py --systems automl --record-candidates DIR ...
     .venv/bin/python benchmarks/selection_replay.py DIR --baseline runs.jsonl [--rules greedy@linear,uniform]
+        [--check recorded-runs.jsonl]
 
 A search that chooses by cross-validation weighs its candidates (its best
 trials, the linear and the kernel model) on their out-of-fold predictions;
@@ -18,8 +19,9 @@ or ``kernel`` (the trials and that one). Methods:
 
 - ``greedy``: the toolkit's choice (`automl.search.selection.select`, 10 steps;
   the best single candidate unless the ensemble is better out of fold);
-- ``accuracy``: the same greedy steps on the error rate, the selection loss
-  breaking ties (classification; regression: ``greedy``);
+- ``accuracy``: the same greedy steps on the error rate plus 1% of the selection
+  loss (which breaks ties between equal error rates; classification; regression:
+  ``greedy``);
 - ``calibrated``: ``greedy`` after each candidate's probabilities are
   temperature-scaled on its own out-of-fold predictions;
 - ``bootstrap``: ``greedy`` on 20 bootstrap resamples of the rows, weights averaged;
@@ -124,6 +126,8 @@ def bootstrap(held, y, loss):
 
 
 def half(held, y, loss):
+    if len(held) < 3:  # halves of one or two candidates are the whole pool
+        return greedy(held, y, loss)
     rng, total = np.random.default_rng(0), np.zeros(len(held))
     for _ in range(RESAMPLES):
         some = np.sort(rng.choice(len(held), max(2, (len(held) + 1) // 2), replace=False))
@@ -191,6 +195,9 @@ def main() -> None:
     parser.add_argument("folder", help="quality.py --record-candidates folder (<dataset>-<seed>.npz files)")
     parser.add_argument("--baseline", required=True, help="quality.py JSON lines with scikit-learn runs")
     parser.add_argument("--rules", default=DEFAULT_RULES)
+    parser.add_argument("--check", default="", metavar="RUNS.jsonl",
+                        help="the quality.py runs that recorded the folder: checks that greedy@all gives each "
+                             "run's own test score (the replay reproduces the real exports)")
     args = parser.parse_args()
     rules = args.rules.split(",")
     unknown = [r for r in rules if r.partition("@")[0] not in {*METHODS, "calibrated"}
@@ -207,7 +214,12 @@ def main() -> None:
         for rule in rules:
             metric[dataset], value = scored(replay(rule, recorded), recorded["y_test"], str(recorded["loss"]))
             scores.setdefault((dataset, rule), {})[int(seed)] = value
+    if args.check:
+        check(Path(args.folder), Path(args.check))
     for dataset in dict.fromkeys(d for d, _ in scores):
+        if not any(x["dataset"] == dataset and x["system"] in SKLEARN for x in baseline):
+            print(f"\n### {dataset}: no scikit-learn runs in {args.baseline}, left out")
+            continue
         name, theirs = best_sklearn(baseline, dataset)
         tie = TIE[metric[dataset]]
         print(f"\n### {dataset}: best scikit-learn {name}, median {statistics.median(theirs.values()):.4f}\n")
@@ -217,6 +229,25 @@ def main() -> None:
             print(f"| {rule} | {statistics.median(mine.values()):.4f} | {tally(mine, theirs, tie)} | "
                   f"{tally(mine, scores[(dataset, rules[0])], tie)} | {np.mean(list(mine.values())):.4f} | "
                   + " ".join(f"{mine[s]:.3f}" for s in sorted(mine)) + " |")
+
+
+def check(folder: Path, runs: Path) -> None:
+    """Prints how many recorded searches greedy@all replays to the test score their own export scored."""
+    real = {(x["dataset"], x["seed"]): x["score"] for x in map(json.loads, runs.read_text().splitlines())
+            if x.get("system") == "automl" and x.get("score") is not None}
+    same, differ = 0, []
+    for path in sorted(folder.glob("*.npz")):
+        dataset, _, seed = path.stem.rpartition("-")
+        if (dataset, int(seed)) not in real:
+            continue
+        recorded = np.load(path)
+        _, value = scored(replay("greedy@all", recorded), recorded["y_test"], str(recorded["loss"]))
+        if abs(value - real[(dataset, int(seed))]) <= 1e-4:  # R² of float32 exports against float64 sums
+            same += 1
+        else:
+            differ.append(f"{path.stem} ({value:.4f} against {real[(dataset, int(seed))]:.4f})")
+    print(f"check: greedy@all gives the export's own test score on {same} of {same + len(differ)} recorded "
+          f"searches" + (f"; differs on {', '.join(differ)}" if differ else ""))
 
 
 def tally(mine: dict[int, float], other: dict[int, float], tie: float) -> str:

@@ -1,4 +1,5 @@
-"""The benchmarks' record of a cross-validation (`automl.search.record`): written only when asked, never fatal."""
+"""The benchmarks' record of a cross-validation (`automl.search.record`): written only when asked, as the selection
+and the export see the candidates; a path it cannot write does not fail the search."""
 
 import numpy as np
 import pytest
@@ -45,3 +46,17 @@ def test_a_path_it_cannot_write_is_a_warning_and_the_search_goes_on(tmp_path, mo
     with pytest.warns(UserWarning, match=f"{ENV}=.*a_file/rows-0.npz: expected a writable file path, received"):
         assert record(["0"], [np.zeros((6, 1))], np.zeros(6), "binary_log_loss", [[constant(0.5)]], rows(),
                       None) is None
+
+
+def test_regression_is_recorded_as_the_selection_scores_it_and_the_test_rows_in_their_own_units(tmp_path,
+                                                                                             monkeypatch):
+    """The out-of-fold predictions and targets come in divided by the targets' scale (what the selection
+    scores); the fold models predict in the targets' units, and so do the recorded test predictions."""
+    monkeypatch.setenv(ENV, str(tmp_path / "rows-0.npz"))
+    data = rows()
+    scale = np.array([2.0])
+    path = record(["0"], [np.full((6, 1), 0.5)], data.y_train / scale, "squared_error",
+                  [[constant(10.0), constant(20.0)]], data, scale)
+    saved = np.load(path)
+    assert np.allclose(saved["std"], [2.0]) and np.allclose(saved["y"], data.y_train / 2.0)
+    assert np.allclose(saved["test"][0, :, 0], 15.0) and np.allclose(saved["held"][0], 0.5)
