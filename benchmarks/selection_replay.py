@@ -48,10 +48,10 @@ from typing import Callable
 import numpy as np
 
 from common import ROOT
+from quality import TIE, score
 
 STEPS = 10  # the toolkit's default search.ensemble.size
 RESAMPLES = 20
-TIE = {"accuracy": 1e-9, "r2": 0.005}  # as quality.py
 SKLEARN = ("logistic", "svc", "hist_gradient_boosting", "ridge", "svr")
 DEFAULT_RULES = ("greedy@linear,greedy@all,greedy@nets,accuracy@all,calibrated@all,bootstrap@all,half@all,"
                  "uniform@all,uniform@linear,within1se@all,within2se@all")
@@ -174,11 +174,8 @@ def replay(rule: str, recorded) -> np.ndarray:
 
 
 def scored(p: np.ndarray, y: np.ndarray, loss: str) -> tuple[str, float]:
-    """Test accuracy or R², as quality.py scores an export."""
-    if loss == "squared_error":
-        p = p.reshape(len(y))
-        return "r2", float(1 - np.sum((y - p) ** 2) / np.sum((y - y.mean()) ** 2))
-    return "accuracy", float(np.mean(labels(p) == y.reshape(len(y))))
+    """Test accuracy or R², as quality.py scores an export (with its own function)."""
+    return score(p, y, "regression" if loss == "squared_error" else "classification")
 
 
 def best_sklearn(baseline: list[dict], dataset: str) -> tuple[str, dict[int, float]]:
