@@ -10,7 +10,9 @@ and its slot asks again.
 
 Workers never write to MLflow: each attempt announces itself and posts its
 epochs on a Ray queue pinned to the driver's node, and the driver logs them
-(one writer, whatever the store). An attempt lost with its process or node is
+(one writer, whatever the store); they post without waiting (a waiting task
+lends its CPU to another), so the epochs not yet arrived when a trial ends are
+logged from the history its outcome carries. An attempt lost with its process or node is
 run again by Ray (``max_retries``); the driver sees the new attempt's
 announcement, closes the lost attempt's run as KILLED and opens a new one.
 """
@@ -48,6 +50,7 @@ class ParallelSearch:
         self.stopping = False
         self.relay: Any = None  # the queue the workers post on, while `run` runs
         self.attempts: dict[str, tuple[str, int]] = {}  # trial -> (its current attempt's token, attempt number)
+        self.logged: dict[str, set[int]] = {}  # trial -> the epochs of its current attempt logged live
 
     def run(self) -> None:
         """Runs trials until the oracle stops proposing and every running trial has ended."""
@@ -124,9 +127,23 @@ class ParallelSearch:
             outcome = Outcome(trial.trial_id, reason=f"{tries} attempt(s) lost with their worker: "
                                                      f"{first_line(err, typed=True)}")
         self._drain()  # its last epochs, while it still counts as running
+        self._backfill(trial.trial_id, outcome.history)
         del self.running[task]
         self.attempts.pop(trial.trial_id, None)
+        self.logged.pop(trial.trial_id, None)
         return self.controller.conclude(trial, outcome)
+
+    def _backfill(self, trial_id: str, history: dict[str, list[tuple[int, float]]]) -> None:
+        """Logs the epochs of the outcome's history the relay has not delivered (workers post without
+        waiting, so the last ones may still be on their way; a lost relay delivers none)."""
+        logged = self.logged.get(trial_id, set())
+        epochs: dict[int, dict[str, float]] = {}
+        for name, points in history.items():
+            for epoch, value in points:
+                if epoch not in logged:
+                    epochs.setdefault(epoch, {})[name] = value
+        for epoch in sorted(epochs):
+            self.controller.epoch_ended(trial_id, epoch, epochs[epoch])
 
     def _drain(self) -> None:
         """Logs the epochs the workers posted and notes new attempts."""
@@ -146,6 +163,7 @@ class ParallelSearch:
                 _, trial_id, token, epoch, metrics = message
                 if self.attempts.get(trial_id, ("",))[0] == token:  # a lost attempt's late epochs are dropped
                     self.controller.epoch_ended(trial_id, epoch, metrics)
+                    self.logged.setdefault(trial_id, set()).add(epoch)
 
     def _attempt(self, trial_id: str, token: str, where: str) -> None:
         """Notes the attempt ``token`` of a trial; a new one means the one before was lost."""
@@ -160,6 +178,7 @@ class ParallelSearch:
                         self.ray.cancel(task, force=True)
                 return
             self.attempts[trial_id] = (token, number)
+            self.logged.pop(trial_id, None)  # the next attempt's run starts empty
             reason = f"attempt {known[1]} lost with its worker process or node; attempt {number} runs on {where}"
             self.controller.progress.say(f"trial {int(trial_id) + 1} (id {trial_id}): {reason}")
             trial = self.controller.oracle.trials[trial_id]

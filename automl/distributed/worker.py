@@ -95,6 +95,7 @@ def attempt(context: Any, job: Any, relay: Any, setup: WorkerSetup) -> Any:
     outcome = run_attempt(context, job, sink)
     outcome.where = _where()
     outcome.rss_mb = _rss_mb()
+    checkpoint("worker.ended", job.trial_id)
     return token, outcome
 
 
@@ -108,9 +109,15 @@ def _rss_mb() -> float:
 
 
 def post(relay: Any, message: tuple) -> None:
-    """Puts a message for the driver; the trial goes on if the relay is gone (its history comes back anyway)."""
+    """Puts a message for the driver without waiting for it; the trial goes on if the relay is gone (its
+    history comes back with its outcome anyway).
+
+    Not ``relay.put_nowait``: it blocks in ``ray.get``, and Ray lends a blocked task's CPUs to the next
+    task, so a second trial started on a node whose one CPU this trial holds (and another node sat idle).
+    Calls from one process to the relay's actor run in the order they were made.
+    """
     try:
-        relay.put_nowait(message)
+        relay.actor.put_nowait.remote(message)
     except Exception:  # noqa: BLE001 - live metrics are a view; the outcome carries the record
         pass
 

@@ -93,6 +93,24 @@ def mid_trial(folder: Path, pick=lambda trial, node: True):
     return found
 
 
+def most_at_once(trace: list[list[str]]) -> dict[str, int]:
+    """The most attempts each Ray node ran at the same time (``worker.started`` to ``worker.ended``; a
+    killed attempt never ends, but its node runs nothing after it)."""
+    running: dict[str, set[str]] = {}
+    where: dict[str, str] = {}
+    most: dict[str, int] = {}
+    for words in trace:
+        if words[0] == "worker.started":
+            trial, node = words[1], words[3]
+            running.setdefault(where.get(trial, node), set()).discard(trial)  # a lost attempt's node
+            where[trial] = node
+            running.setdefault(node, set()).add(trial)
+            most[node] = max(most.get(node, 0), len(running[node]))
+        elif words[0] == "worker.ended":
+            running[where[words[1]]].discard(words[1])
+    return most
+
+
 def listeners() -> list[str]:
     """Every listening TCP socket's local address (``ss -ltn``)."""
     lines = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True).stdout.splitlines()
@@ -191,19 +209,27 @@ def cluster(folder: Path) -> dict:
         probe = _two_node_probe(port)
         second = [node for _, node, has in probe["nodes"] if has][0]
         process = search(folder, "--workers", "2", "--address", f"127.0.0.1:{port}")
-        # Not the second node's first trial: one trial completes there before the node goes.
-        on_second = lambda: [w[1] for w in events(folder) if w[0] == "worker.started" and w[3] == second]  # noqa: E731
-        trial, pid = wait_for(mid_trial(folder, lambda trial, node: node == second and trial != on_second()[0]),
-                              timeout=300)
+        # Not the second node's first trial, and only once the driver has committed that one: a result
+        # still in the node's object store when it goes is lost with it, and Ray runs its trial again.
+        pick = lambda trial, node: node == second and _after_first(folder, trial, node)  # noqa: E731
+        trial, pid = wait_for(mid_trial(folder, pick), timeout=300)
         killed = _kill_node_of(pid)
         code = process.wait(timeout=600)
         attempts = [w[3] for w in events(folder) if w[0] == "worker.started"]
         return {"code": code, "probe": probe, "killed_trial": trial, "killed_processes": killed,
                 "second_node": second, "attempts_per_node": {n: attempts.count(n) for n in set(attempts)},
+                "most_at_once": most_at_once(events(folder)),
                 "listeners": listeners(), "interfaces": interfaces(), "runs": store(folder), "audit": audit(folder),
                 "log": (folder / "search.log").read_text()}
     finally:
         subprocess.run([ray, "stop", "--force"], capture_output=True)
+
+
+def _after_first(folder: Path, trial: str, node: str) -> bool:
+    """Whether ``trial`` is not the first trial started on ``node`` and that first one is committed."""
+    trace = events(folder)
+    first = next(w[1] for w in trace if w[0] == "worker.started" and w[3] == node)
+    return trial != first and ["trial.committed", first] in trace
 
 
 def _two_node_probe(port: str) -> dict:

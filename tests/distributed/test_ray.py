@@ -108,6 +108,8 @@ def test_a_two_node_cluster_runs_trials_on_both_nodes(cluster):
     assert set(cluster["attempts_per_node"]) == nodes  # the search's attempts ran on both nodes
     finished_on = {r["worker"].split("(node ")[1].rstrip(")") for r in trial_runs(cluster)}
     assert {node[:8] for node in nodes} == finished_on  # and trials completed on both
+    # One CPU each: a trial never waits in a call that lends its CPU to a second trial on its node.
+    assert cluster["most_at_once"] == {node: 1 for node in nodes}
     loopback_only(cluster)
 
 

@@ -132,3 +132,24 @@ def test_one_attempt_returns_its_weights_and_metrics_and_a_failure_as_its_reason
     assert "val_accuracy" in facts["history"]
     assert facts["bad"].startswith("ValueError") and facts["bad_weights"] is None
     assert facts["late_epochs"] == 1  # past the deadline: stopped at the first epoch boundary
+
+
+def test_a_trials_epochs_still_on_their_way_are_logged_once_from_its_history():
+    from automl.distributed.driver import ParallelSearch
+
+    class Controller:
+        def __init__(self):
+            self.logged = []
+
+        def epoch_ended(self, trial_id, epoch, metrics):
+            self.logged.append((trial_id, epoch, metrics))
+
+    driver = object.__new__(ParallelSearch)  # no Ray runtime: only the bookkeeping of what was logged
+    driver.controller, driver.logged = Controller(), {"3": {0, 1}}
+    history = {"loss": [(0, 0.9), (1, 0.7), (2, 0.5), (3, 0.4)], "val_loss": [(0, 1.0), (1, 0.8), (2, 0.6), (3, 0.5)]}
+    driver._backfill("3", history)
+    assert driver.controller.logged == [("3", 2, {"loss": 0.5, "val_loss": 0.6}),
+                                        ("3", 3, {"loss": 0.4, "val_loss": 0.5})]
+    driver.controller.logged.clear()
+    driver._backfill("4", {"loss": [(0, 0.9)]})  # a trial none of whose epochs came live (its relay gone)
+    assert driver.controller.logged == [("4", 0, {"loss": 0.9})]
