@@ -79,18 +79,37 @@ def wait_for(predicate, timeout: float = 120.0, every: float = 0.05):
     raise TimeoutError(f"gave up after {timeout} s waiting for {predicate.__name__}")
 
 
+def attempts(trace: list[list[str]]) -> list[dict]:
+    """Every attempt the trace shows, in the order they started: trial, pid, Ray node, epochs trained and
+    whether it ended (``worker.ended``; a lost attempt never does)."""
+    started, current = [], {}
+    for words in trace:
+        if words[0] == "worker.started":
+            current[words[1]] = {"trial": words[1], "pid": int(words[2]), "node": words[3], "epochs": 0,
+                                 "ended": False}
+            started.append(current[words[1]])
+        elif words[0] in ("worker.epoch", "worker.ended") and words[1] in current:
+            attempt = current[words[1]]
+            attempt["epochs"] += words[0] == "worker.epoch"
+            attempt["ended"] |= words[0] == "worker.ended"
+    return started
+
+
 def mid_trial(folder: Path, pick=lambda trial, node: True):
-    """The first ``(trial, pid)`` of an attempt ``pick`` accepts (by trial and Ray node) that has trained
-    at least one epoch."""
+    """``(trial, pid)`` of an attempt ``pick`` accepts (by trial and Ray node) that has trained two epochs
+    and not ended: a worker process runs trial after trial, so its pid alone says nothing. Two, because a
+    worker posts an epoch without waiting for it to arrive: the first has had an epoch's time to."""
     def found():
-        started = {}
-        for words in events(folder):
-            if words[0] == "worker.started" and pick(words[1], words[3]):
-                started[words[1]] = int(words[2])
-            elif words[0] == "worker.epoch" and words[1] in started:
-                return words[1], started[words[1]]
+        for attempt in attempts(events(folder)):
+            if attempt["epochs"] >= 2 and not attempt["ended"] and pick(attempt["trial"], attempt["node"]):
+                return attempt["trial"], attempt["pid"]
         return None
     return found
+
+
+def lost(folder: Path, where) -> list[str]:
+    """The trials whose attempt ``where`` accepts (by pid and Ray node) never ended."""
+    return [a["trial"] for a in attempts(events(folder)) if not a["ended"] and where(a["pid"], a["node"])]
 
 
 def most_at_once(trace: list[list[str]]) -> dict[str, int]:
@@ -157,12 +176,13 @@ def local(folder: Path) -> dict:
     watcher = threading.Thread(target=watch_sockets, args=(stop, seen), daemon=True)
     watcher.start()
     process = search(folder, "--workers", "2")
-    trial, pid = wait_for(mid_trial(folder, lambda trial, node: trial == "2"))
+    _, pid = wait_for(mid_trial(folder, lambda trial, node: trial == "2"), timeout=300)
     os.kill(pid, signal.SIGKILL)
     code = process.wait(timeout=600)
     stop.set()
     watcher.join()
-    return {"code": code, "killed": [trial, pid], "listeners": sorted(seen), "interfaces": interfaces(),
+    return {"code": code, "killed": lost(folder, lambda attempt, node: attempt == pid),
+            "listeners": sorted(seen), "interfaces": interfaces(),
             "runs": store(folder), "audit": audit(folder), "log": (folder / "search.log").read_text()}
 
 
@@ -212,12 +232,13 @@ def cluster(folder: Path) -> dict:
         # Not the second node's first trial, and only once the driver has committed that one: a result
         # still in the node's object store when it goes is lost with it, and Ray runs its trial again.
         pick = lambda trial, node: node == second and _after_first(folder, trial, node)  # noqa: E731
-        trial, pid = wait_for(mid_trial(folder, pick), timeout=300)
+        _, pid = wait_for(mid_trial(folder, pick), timeout=300)
         killed = _kill_node_of(pid)
         code = process.wait(timeout=600)
-        attempts = [w[3] for w in events(folder) if w[0] == "worker.started"]
-        return {"code": code, "probe": probe, "killed_trial": trial, "killed_processes": killed,
-                "second_node": second, "attempts_per_node": {n: attempts.count(n) for n in set(attempts)},
+        on = [attempt["node"] for attempt in attempts(events(folder))]
+        return {"code": code, "probe": probe, "killed_trials": lost(folder, lambda _, node: node == second),
+                "killed_processes": killed, "second_node": second,
+                "attempts_per_node": {node: on.count(node) for node in set(on)},
                 "most_at_once": most_at_once(events(folder)),
                 "listeners": listeners(), "interfaces": interfaces(), "runs": store(folder), "audit": audit(folder),
                 "log": (folder / "search.log").read_text()}
