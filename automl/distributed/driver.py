@@ -9,10 +9,10 @@ ends first is concluded as an in-process trial is (`SearchController.conclude`),
 and its slot asks again.
 
 Workers never write to MLflow: each attempt announces itself and posts its
-epochs on a Ray queue pinned to the driver's node, and the driver logs them
-(one writer, whatever the store); they post without waiting (a waiting task
-lends its CPU to another), so the epochs not yet arrived when a trial ends are
-logged from the history its outcome carries. An attempt lost with its process or node is
+epochs on an actor pinned to the driver's node (`automl.distributed.relay`),
+and the driver logs them (one writer, whatever the store); they post without
+waiting (a waiting task lends its CPU to another), so the epochs not yet
+arrived when a trial ends are logged from the history its outcome carries. An attempt lost with its process or node is
 run again by Ray (``max_retries``); the driver sees the new attempt's
 announcement, closes the lost attempt's run as KILLED and opens a new one.
 """
@@ -24,9 +24,11 @@ from typing import Any, Callable
 
 import keras_tuner as kt
 
+from automl.distributed.relay import start_relay
 from automl.distributed.runtime import RayRuntime
 from automl.distributed.worker import ATTEMPTS
 from automl.errors import first_line
+from automl.faults import checkpoint
 from automl.search.attempt import Outcome, TrialJob
 from automl.search.controller import WEIGHTS, SearchController
 
@@ -48,20 +50,15 @@ class ParallelSearch:
         self.task, self.setup = runtime.task, runtime.setup
         self.running: dict[Any, tuple[str, kt.engine.trial.Trial]] = {}  # task -> (slot, trial)
         self.stopping = False
-        self.relay: Any = None  # the queue the workers post on, while `run` runs
+        self.relay: Any = None  # the actor the workers post on (`automl.distributed.relay`), while `run` runs
         self.attempts: dict[str, tuple[str, int]] = {}  # trial -> (its current attempt's token, attempt number)
         self.logged: dict[str, set[int]] = {}  # trial -> the epochs of its current attempt logged live
 
     def run(self) -> None:
         """Runs trials until the oracle stops proposing and every running trial has ended."""
-        from ray.util.queue import Queue
-        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
         c = self.controller
         c.tracker.recover_trials(c.ended_records())
-        here = self.ray.get_runtime_context().get_node_id()
-        self.relay = Queue(actor_options={"num_cpus": 0,
-                                          "scheduling_strategy": NodeAffinitySchedulingStrategy(here, soft=False)})
+        self.relay = start_relay(self.ray)
         self.context = self.ray.put(without_test(c.context))
         try:
             self._fill()
@@ -89,7 +86,7 @@ class ParallelSearch:
             with contextlib.suppress(Exception):
                 self.ray.cancel(task, force=True)
         with contextlib.suppress(Exception):
-            self.relay.shutdown()
+            self.ray.kill(self.relay)
 
     def _fill(self) -> None:
         """Gives every free slot a trial, until the oracle has none to give now."""
@@ -121,12 +118,13 @@ class ParallelSearch:
         _, trial = self.running[task]
         try:
             token, outcome = self.ray.get(task)
-            self._attempt(trial.trial_id, token, outcome.where)
         except Exception as err:  # noqa: BLE001 - every attempt died with its process or node
-            tries = self.attempts.get(trial.trial_id, ("", 1))[1]
+            token, tries = None, self.attempts.get(trial.trial_id, ("", 1))[1]
             outcome = Outcome(trial.trial_id, reason=f"{tries} attempt(s) lost with their worker: "
                                                      f"{first_line(err, typed=True)}")
-        self._drain()  # its last epochs, while it still counts as running
+        self._drain()  # its last epochs (and its attempt's begin), while it still counts as running
+        if token is not None:  # the attempt that completed, even one whose begin is still on its way
+            self._attempt(trial.trial_id, token, outcome.where, completed=True)
         self._backfill(trial.trial_id, outcome.history)
         del self.running[task]
         self.attempts.pop(trial.trial_id, None)
@@ -135,7 +133,8 @@ class ParallelSearch:
 
     def _backfill(self, trial_id: str, history: dict[str, list[tuple[int, float]]]) -> None:
         """Logs the epochs of the outcome's history the relay has not delivered (workers post without
-        waiting, so the last ones may still be on their way; a lost relay delivers none)."""
+        waiting, so the last ones may still be on their way; a lost relay delivers none); traced as
+        ``trial.backfilled TRIAL N`` so a test can tell the live epochs from these."""
         logged = self.logged.get(trial_id, set())
         epochs: dict[int, dict[str, float]] = {}
         for name, points in history.items():
@@ -144,13 +143,15 @@ class ParallelSearch:
                     epochs.setdefault(epoch, {})[name] = value
         for epoch in sorted(epochs):
             self.controller.epoch_ended(trial_id, epoch, epochs[epoch])
+        if epochs:
+            checkpoint("trial.backfilled", f"{trial_id} {len(epochs)}")
 
     def _drain(self) -> None:
         """Logs the epochs the workers posted and notes new attempts."""
         if self.relay is None or self.stopping:
             return
         try:
-            messages = self.relay.get_nowait_batch(self.relay.qsize())
+            messages = self.ray.get(self.relay.take.remote())
         except Exception:  # noqa: BLE001 - the relay's node went away: the outcomes still carry the histories
             return
         running = {trial.trial_id for _, trial in self.running.values()}
@@ -165,14 +166,15 @@ class ParallelSearch:
                     self.controller.epoch_ended(trial_id, epoch, metrics)
                     self.logged.setdefault(trial_id, set()).add(epoch)
 
-    def _attempt(self, trial_id: str, token: str, where: str) -> None:
-        """Notes the attempt ``token`` of a trial; a new one means the one before was lost."""
+    def _attempt(self, trial_id: str, token: str, where: str, completed: bool = False) -> None:
+        """Notes the attempt ``token`` of a trial; a new one means the one before was lost. An attempt past
+        the bound is cancelled, unless it ``completed``: its result is as good as any."""
         known = self.attempts.get(trial_id)
         if known is None:
             self.attempts[trial_id] = (token, 1)
         elif known[0] != token:
             number = known[1] + 1
-            if number > ATTEMPTS:  # Ray retries a task its memory monitor killed without our bound
+            if number > ATTEMPTS and not completed:  # Ray retries a task its memory monitor killed unbounded
                 for task, (_, trial) in self.running.items():
                     if trial.trial_id == trial_id:
                         self.ray.cancel(task, force=True)

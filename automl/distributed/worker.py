@@ -109,15 +109,10 @@ def _rss_mb() -> float:
 
 
 def post(relay: Any, message: tuple) -> None:
-    """Puts a message for the driver without waiting for it; the trial goes on if the relay is gone (its
-    history comes back with its outcome anyway).
-
-    Not ``relay.put_nowait``: it blocks in ``ray.get``, and Ray lends a blocked task's CPUs to the next
-    task, so a second trial started on a node whose one CPU this trial holds (and another node sat idle).
-    Calls from one process to the relay's actor run in the order they were made.
-    """
+    """Puts a message on the relay without waiting (`automl.distributed.relay` says why); the trial goes on
+    if the relay is gone (its history comes back with its outcome anyway)."""
     try:
-        relay.actor.put_nowait.remote(message)
+        relay.post.remote(message)
     except Exception:  # noqa: BLE001 - live metrics are a view; the outcome carries the record
         pass
 

@@ -6,8 +6,9 @@ to ``FOLDER/result.json``; `tests.distributed.test_ray` starts it under
 ``unshare --net`` (`isolated`), so Ray, which listens on every interface, can
 reach nothing but 127.0.0.1. Faults are real: a worker process or a whole
 node's processes get SIGKILL from here, mid-trial, found through the trace
-(`automl.faults`): each attempt writes ``worker.started TRIAL PID`` and
-``worker.epoch TRIAL`` as it trains.
+(`automl.faults`): each attempt writes ``worker.started TRIAL PID NODE``,
+``worker.epoch TRIAL`` as it trains and ``worker.ended TRIAL``, and the driver
+``trial.backfilled TRIAL N`` for the epochs it logged from an outcome, not live.
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def audit(folder: Path, trials: int = TRIALS) -> dict:
 
 
 def local(folder: Path) -> dict:
-    """``--workers 2`` on a local runtime; trial 2's worker gets SIGKILL after its first epoch."""
+    """``--workers 2`` on a local runtime; trial 2's worker process gets SIGKILL after its second epoch."""
     stop, seen = threading.Event(), set()
     watcher = threading.Thread(target=watch_sockets, args=(stop, seen), daemon=True)
     watcher.start()
@@ -182,6 +183,7 @@ def local(folder: Path) -> dict:
     stop.set()
     watcher.join()
     return {"code": code, "killed": lost(folder, lambda attempt, node: attempt == pid),
+            "backfilled": sum(int(w[2]) for w in events(folder) if w[0] == "trial.backfilled"),
             "listeners": sorted(seen), "interfaces": interfaces(),
             "runs": store(folder), "audit": audit(folder), "log": (folder / "search.log").read_text()}
 
