@@ -12,9 +12,10 @@ Workers never write to MLflow: each attempt announces itself and posts its
 epochs on an actor pinned to the driver's node (`automl.distributed.relay`),
 and the driver logs them (one writer, whatever the store); they post without
 waiting (a waiting task lends its CPU to another), so the epochs not yet
-arrived when a trial ends are logged from the history its outcome carries. An attempt lost with its process or node is
-run again by Ray (``max_retries``); the driver sees the new attempt's
-announcement, closes the lost attempt's run as KILLED and opens a new one.
+arrived when a trial ends are logged from the history its outcome carries.
+An attempt lost with its process or node is run again by Ray
+(``max_retries``); the driver sees the new attempt's announcement, closes the
+lost attempt's run as KILLED and opens a new one.
 """
 
 from __future__ import annotations

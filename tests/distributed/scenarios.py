@@ -108,9 +108,9 @@ def mid_trial(folder: Path, pick=lambda trial, node: True):
     return found
 
 
-def lost(folder: Path, where) -> list[str]:
+def lost(trace: list[list[str]], where) -> list[str]:
     """The trials whose attempt ``where`` accepts (by pid and Ray node) never ended."""
-    return [a["trial"] for a in attempts(events(folder)) if not a["ended"] and where(a["pid"], a["node"])]
+    return [a["trial"] for a in attempts(trace) if not a["ended"] and where(a["pid"], a["node"])]
 
 
 def most_at_once(trace: list[list[str]]) -> dict[str, int]:
@@ -182,8 +182,9 @@ def local(folder: Path) -> dict:
     code = process.wait(timeout=600)
     stop.set()
     watcher.join()
-    return {"code": code, "killed": lost(folder, lambda attempt, node: attempt == pid),
-            "backfilled": sum(int(w[2]) for w in events(folder) if w[0] == "trial.backfilled"),
+    trace = events(folder)
+    return {"code": code, "killed": lost(trace, lambda attempt, node: attempt == pid),
+            "backfilled": sum(int(w[2]) for w in trace if w[0] == "trial.backfilled"),
             "listeners": sorted(seen), "interfaces": interfaces(),
             "runs": store(folder), "audit": audit(folder), "log": (folder / "search.log").read_text()}
 
@@ -231,17 +232,18 @@ def cluster(folder: Path) -> dict:
         probe = _two_node_probe(port)
         second = [node for _, node, has in probe["nodes"] if has][0]
         process = search(folder, "--workers", "2", "--address", f"127.0.0.1:{port}")
-        # Not the second node's first trial, and only once the driver has committed that one: a result
-        # still in the node's object store when it goes is lost with it, and Ray runs its trial again.
+        # Not the second node's first trial, and only once the driver has committed that one: a trial
+        # completes there before the node goes.
         pick = lambda trial, node: node == second and _after_first(folder, trial, node)  # noqa: E731
         _, pid = wait_for(mid_trial(folder, pick), timeout=300)
         killed = _kill_node_of(pid)
         code = process.wait(timeout=600)
-        on = [attempt["node"] for attempt in attempts(events(folder))]
-        return {"code": code, "probe": probe, "killed_trials": lost(folder, lambda _, node: node == second),
+        trace = events(folder)
+        on = [attempt["node"] for attempt in attempts(trace)]
+        return {"code": code, "probe": probe, "killed_trials": lost(trace, lambda _, node: node == second),
                 "killed_processes": killed, "second_node": second,
                 "attempts_per_node": {node: on.count(node) for node in set(on)},
-                "most_at_once": most_at_once(events(folder)),
+                "most_at_once": most_at_once(trace),
                 "listeners": listeners(), "interfaces": interfaces(), "runs": store(folder), "audit": audit(folder),
                 "log": (folder / "search.log").read_text()}
     finally:
@@ -251,7 +253,7 @@ def cluster(folder: Path) -> dict:
 def _after_first(folder: Path, trial: str, node: str) -> bool:
     """Whether ``trial`` is not the first trial started on ``node`` and that first one is committed."""
     trace = events(folder)
-    first = next(w[1] for w in trace if w[0] == "worker.started" and w[3] == node)
+    first = next(a["trial"] for a in attempts(trace) if a["node"] == node)
     return trial != first and ["trial.committed", first] in trace
 
 
