@@ -43,8 +43,8 @@ def sklearn_twin(task: str, data: DataBundle):
         return make_pipeline(StandardScaler(), RidgeCV(alphas=linear.ALPHA_GRID)).fit(
             data.x_train, (data.y_train - data.y_train.mean()) / data.y_train.std())
     folds = StratifiedKFold(linear.INNER_FOLDS, shuffle=True, random_state=7)
-    return make_pipeline(StandardScaler(), LogisticRegressionCV(Cs=linear.C_GRID, cv=folds, scoring="neg_log_loss",
-                                                                max_iter=5000)).fit(data.x_train, data.y_train)
+    fit = LogisticRegressionCV(Cs=linear.C_GRID, cv=folds, scoring="neg_log_loss", max_iter=5000, tol=linear.TOL)
+    return make_pipeline(StandardScaler(), fit).fit(data.x_train, data.y_train)
 
 
 @pytest.mark.filterwarnings("ignore::FutureWarning")
