@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/quality.py --systems automl --record-candidates DIR ...
     .venv/bin/python benchmarks/selection_replay.py DIR --baseline runs.jsonl [--rules greedy@linear,uniform]
-        [--check recorded-runs.jsonl]
+        [--check recorded-runs.jsonl] [--runs-out rule-runs.jsonl]
 
 A search that chooses by cross-validation weighs its candidates (its best
 trials, the linear and the kernel model) on their out-of-fold predictions;
@@ -187,6 +187,15 @@ def best_sklearn(baseline: list[dict], dataset: str) -> tuple[str, dict[int, flo
     return name, by[name]
 
 
+def write_runs(path: Path, rule: str, scores: dict[str, dict[int, float]], metric: dict[str, str]) -> None:
+    """A rule's replayed test scores as the automl rows `quality.py` writes (what --report reads)."""
+    lines = [json.dumps({"label": rule, "dataset": dataset, "seed": seed, "system": "automl",
+                         "metric": metric[dataset], "score": value, "replayed": True})
+             for dataset, by_seed in scores.items() for seed, value in sorted(by_seed.items())]
+    path.write_text("".join(f"{line}\n" for line in lines))
+    print(f"wrote {len(lines)} replayed runs of {rule} to {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", help="quality.py --record-candidates folder (<dataset>-<seed>.npz files)")
@@ -195,6 +204,9 @@ def main() -> None:
     parser.add_argument("--check", default="", metavar="RUNS.jsonl",
                         help="the quality.py runs that recorded the folder: checks that greedy@all gives each "
                              "run's own test score (the replay reproduces the real exports)")
+    parser.add_argument("--runs-out", default="", metavar="RUNS.jsonl",
+                        help="write the first rule's test scores as quality.py automl runs (label: the rule), "
+                             "for quality.py --report to put beside other runs")
     args = parser.parse_args()
     rules = args.rules.split(",")
     unknown = [r for r in rules if r.partition("@")[0] not in {*METHODS, "calibrated"}
@@ -213,6 +225,8 @@ def main() -> None:
             scores.setdefault((dataset, rule), {})[int(seed)] = value
     if args.check:
         check(Path(args.folder), Path(args.check))
+    if args.runs_out:
+        write_runs(Path(args.runs_out), rules[0], {d: v for (d, r), v in scores.items() if r == rules[0]}, metric)
     for dataset in dict.fromkeys(d for d, _ in scores):
         if not any(x["dataset"] == dataset and x["system"] in SKLEARN for x in baseline):
             print(f"\n### {dataset}: no scikit-learn runs in {args.baseline}, left out")
