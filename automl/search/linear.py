@@ -18,9 +18,10 @@ inputs after the model's own normalization and encoding, with the statistics
 of the rows it is fitted on), so nothing is computed twice differently.
 
 Its kernel twin (``search.cross_validation.kernel``, off until it has won its
-place in the quality benchmark) is the same fit on Gaussian-kernel features of
-those inputs against the rows it is fitted on (kernel logistic or kernel ridge
-regression, the smooth boundaries of an RBF support vector machine): an
+place in the quality benchmark) is the same kind of fit on Gaussian-kernel
+features of those inputs against the rows it is fitted on, whitened so that its
+penalty is the kernel machine's own (kernel logistic or kernel ridge regression,
+the smooth boundaries of an RBF support vector machine): an
 `automl.builders.kernel.RBFFeatures` layer whose centres are those rows, under
 the same head.
 """
@@ -92,7 +93,8 @@ def fitted(values: dict, data, name: str | None, seed: int, kernel: bool = False
         data: The rows it learns from (its training split; its statistics normalize the inputs).
         name: The model's name (an ensemble's members need distinct ones).
         seed: Seeds the inner folds that choose the penalty.
-        kernel: Fit on Gaussian-kernel features of the head's inputs against ``data``'s rows instead.
+        kernel: Fit on Gaussian-kernel features of the head's inputs against ``data``'s rows instead
+            (whitened, `_whitened`, and mapped back into the head).
 
     Raises:
         ValueError: The rows cannot be fitted (a classification with a single class).
@@ -159,16 +161,17 @@ def _whitened(gram: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     A kernel machine predicts ``k(x) @ a`` and penalizes ``a' K a``, not ``|a|^2``: with the plain kernel
     features as a linear model's inputs, the penalty would be another kernel's (``K^2``), rougher than the
     Gaussian and measured worse (log loss out of fold on wine, breast_cancer). With ``M = K^(-1/2)``
-    (on the eigenvalues that are not rounding noise) the rows' features are ``K M`` and ``b = M^-1 a``, so
-    ``|b|^2 = a' K a``: the penalized fit on them is kernel logistic (ridge) regression, and ``a = M b``
-    goes into the same head (Williams and Seeger's Nystrom map with every row a landmark). A row held
-    out of an inner fold is a landmark too, but the fit on the other rows never weighs it: by the
-    representer theorem their best function lies in their own span.
+    on the eigenvectors ``V`` whose eigenvalues ``w`` are kept, the rows' features are ``K M = V w^(1/2)``
+    and, for ``a`` in ``V``'s span, ``b = w^(1/2) V' a`` with ``|b|^2 = a' K a``: the penalized fit on them
+    is kernel logistic (ridge) regression on that span, and ``a = M b`` goes into the same head
+    (Williams and Seeger's Nystrom map with every row a landmark). A row held out of an inner fold (the
+    penalty's choice) is a landmark too; by the representer theorem the fit on the other rows would not
+    use it, exactly so when no eigenvalue is dropped, and up to the dropped directions otherwise.
     """
     gram = (gram + gram.T) / 2.0  # float32 rounding leaves it a hair asymmetric
     values, vectors = np.linalg.eigh(gram)
-    # Below ~1e-6 of the largest, an eigenvalue is float32 rounding of the layer's output; dividing by its
-    # root would blow that rounding up in the exported model.
+    # Under ~1e-6 of the largest, an eigenvalue is float32 rounding of the layer's output (or zero, or
+    # negative): its direction is noise, not the kernel's, and its root would ill-condition the fit.
     kept = values > EIGEN_FLOOR * values.max()
     back = vectors[:, kept] / np.sqrt(values[kept])
     return vectors[:, kept] * np.sqrt(values[kept]), back
@@ -182,8 +185,9 @@ def _head_layer(model: keras.Model, output: str) -> keras.layers.Layer:
 
 
 def _logistic(z: np.ndarray, y: np.ndarray, outputs: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Kernel and bias of a sigmoid (``outputs`` 1) or softmax head: L2 logistic regression, its penalty
-    chosen on log loss by stratified inner folds."""
+    """Weights and bias of a sigmoid (``outputs`` 1) or softmax head (the kernel model's in the whitened
+    basis, which `fitted` maps back): L2 logistic regression, its penalty chosen on log loss by stratified
+    inner folds."""
     from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
     from sklearn.model_selection import StratifiedKFold
 
@@ -215,8 +219,9 @@ def _logistic(z: np.ndarray, y: np.ndarray, outputs: int, seed: int) -> tuple[np
 
 
 def _ridge(z: np.ndarray, y: np.ndarray, spec: InputSpec, raw: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Kernel and bias of a regression head: ridge regression on the standardized targets (the model gives
-    the units back), or on the targets as they are when the head predicts them directly (``raw``)."""
+    """Weights and bias of a regression head (the kernel model's in the whitened basis, which `fitted` maps
+    back): ridge regression on the standardized targets (the model gives the units back), or on the targets
+    as they are when the head predicts them directly (``raw``)."""
     from sklearn.linear_model import RidgeCV
 
     t = np.asarray(y, "float64").reshape(len(y), -1)

@@ -122,9 +122,9 @@ class CrossValidation(Strict):
     # On tables, also cross-validate a linear model (L2 logistic or ridge regression, fitted by scikit-learn
     # into a Keras head): on breast_cancer it is what a 30 s search of networks misses by a row or two.
     linear: bool = True
-    # And a kernel model (the same fit on Gaussian-kernel features against the fitted rows: the RBF support
-    # vector machine's smooth boundary): on wine the linear fits stop a row short of SVC's. Off until it
-    # wins its place in benchmarks/quality.py on every table.
+    # And a kernel model (kernel logistic or ridge regression on Gaussian-kernel features against the fitted
+    # rows: the RBF support vector machine's smooth boundary). Off: measured twice in benchmarks/quality.py
+    # (2026-12-04, and its whitened fit on fresh seeds 2026-12-05), it cost wine or diabetes more than it won.
     kernel: bool = False
 
     @field_validator("folds")
