@@ -11,8 +11,22 @@ import pickle
 import sys
 from pathlib import Path
 
-from automl.export.runners import saved_model_outputs
+from automl.export import runners
 from automl.plugins.formats import FORMATS
+
+_loaded = runners.saved_model_outputs
+_outputs: dict[str, dict] = {}
+
+
+def saved_model_outputs(path: Path, x) -> dict:
+    """Each SavedModel loaded and served once: the outputs its runner took the main one from are the ones
+    whose names are checked (`runners.run_saved_model` calls this through the module)."""
+    if str(path) not in _outputs:
+        _outputs[str(path)] = _loaded(path, x)
+    return _outputs[str(path)]
+
+
+runners.saved_model_outputs = saved_model_outputs
 
 
 def reload(folder: Path, x, formats) -> dict:

@@ -1,6 +1,8 @@
 """k-fold cross-validation of the best trials on small data: folds, out-of-fold predictions, the choice."""
 
 import json
+import random
+import shutil
 
 import numpy as np
 import pytest
@@ -103,25 +105,46 @@ def search_iris(tmp_path, **options):
 CV = ("search.cross_validation.folds=5",)
 
 
-@pytest.mark.parametrize("bag", [True, False])
-def test_a_small_table_search_chooses_its_export_by_cross_validation_of_its_best_trials(tmp_path, bag, monkeypatch):
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory):
+    """The 3 trials on iris, searched once with cross-validation off (its export chosen on the validation
+    split, as before): (its folder, what `search_iris` returned). The tests of the choice by cross-validation
+    resume a copy of its state (`resumed`): their trials are done, and only what follows the trials runs."""
+    random.seed(0)  # as the autouse `_seed` does, which runs after a module fixture
+    np.random.seed(0)
+    root = tmp_path_factory.mktemp("searched")
+    return root, search_iris(root, settings=("search.cross_validation.folds=0",))
+
+
+def resumed(tmp_path, searched):
+    """``tmp_path`` holding a copy of the searched state: a search there resumes with its 3 trials done."""
+    shutil.copytree(searched[0] / "state", tmp_path / "state")
+    return tmp_path
+
+
+@pytest.mark.parametrize("bag, folds", [(True, 5), (False, 3)])
+def test_a_small_table_search_chooses_its_export_by_cross_validation_of_its_best_trials(tmp_path, bag, folds,
+                                                                                        searched, monkeypatch):
     """iris (90 training rows): the 3 trials are cross-validated on the 120 training and validation rows;
     the export is the best of them out of fold, or the greedy ensemble when it beats that one, as the
     average of each chosen trial's fold models or refit; the card, the progress and the summary say so.
     With ``AUTOML_RECORD_CANDIDATES`` set, the candidates are recorded as the selection and the export saw
-    them (what `benchmarks/selection_replay.py` replays)."""
+    them (what `benchmarks/selection_replay.py` replays). The refit case uses 3 folds: the count is the
+    setting's, not a constant."""
     import keras
 
     import automl.builders  # noqa: F401 - registers the ensemble's layer, as `automl predict` does
     from automl.search.record import ENV
 
     monkeypatch.setenv(ENV, str(tmp_path / "candidates" / "iris-0"))
-    result, selection, card, progress = search_iris(tmp_path, settings=(*CV, f"search.cross_validation.bag={bag}"))
+    result, selection, card, progress = search_iris(
+        resumed(tmp_path, searched),
+        settings=(f"search.cross_validation.folds={folds}", f"search.cross_validation.bag={bag}"))
     cv = selection["cross_validation"]
     losses = cv["out_of_fold_losses"]
-    assert cv["folds"] == 5 and cv["rows"] == 120 and sorted(losses) == ["0", "1", "2", "linear"]
-    assert selection["method"].startswith("5-fold cross-validation of the 3 best trials and a linear model")
-    assert "cross-validating the 3 best trials: 5 folds of the 120 training and validation rows" in progress
+    assert cv["folds"] == folds and cv["rows"] == 120 and sorted(losses) == ["0", "1", "2", "linear"]
+    assert selection["method"].startswith(f"{folds}-fold cross-validation of the 3 best trials and a linear model")
+    assert f"cross-validating the 3 best trials: {folds} folds of the 120 training and validation rows" in progress
     best_out_of_fold = min(losses, key=losses.get)
     assert selection["best_candidate"] == best_out_of_fold
     assert selection["best_candidate_selection_loss"] == pytest.approx(losses[best_out_of_fold], abs=1e-6)
@@ -147,9 +170,10 @@ def test_a_small_table_search_chooses_its_export_by_cross_validation_of_its_best
         weighted = sum(members[name] * recorded["test"][ids.index(name)] for name in members)
         exported = keras.saving.load_model(result.export_path / "model.keras").predict(x_test, verbose=0)
         assert np.abs(exported - weighted).max() < 1e-5
-        assert selection["refit"].startswith("no: each chosen trial is the average of its 5 fold models (bagged)")
-        assert result.exported.endswith("bagged over its 5 cross-validation folds")
-        assert len(nested) == 5 * len(members)
+        assert selection["refit"].startswith(f"no: each chosen trial is the average of its {folds} fold models "
+                                             "(bagged)")
+        assert result.exported.endswith(f"bagged over its {folds} cross-validation folds")
+        assert len(nested) == folds * len(members)
     else:
         assert selection["refit"].startswith("on train + validation (90 training rows")
         assert result.exported.endswith("refit on train + validation")
@@ -157,23 +181,23 @@ def test_a_small_table_search_chooses_its_export_by_cross_validation_of_its_best
     assert result.test_metrics["test_accuracy"] > 0.6  # well above chance (1/3) after 8 epochs
 
 
-def test_cross_validation_off_chooses_on_the_validation_split_as_before(tmp_path):
-    _, selection, _, progress = search_iris(tmp_path, settings=("search.cross_validation.folds=0",))
+def test_cross_validation_off_chooses_on_the_validation_split_as_before(searched):
+    _, selection, _, progress = searched[1]
     assert "cross_validation" not in selection and "cross-validating" not in progress
     assert not selection["method"].startswith("5-fold")
 
 
-def test_past_the_time_budget_only_the_two_best_trials_are_cross_validated(tmp_path):
-    """A resumed search with its trials done and 1 s of budget: each candidate takes five trainings, longer
-    than the whole budget, so the two best are scored and the third is not (the linear model is)."""
-    search_iris(tmp_path, settings=CV)  # 3 trials, no budget
-    _, selection, _, progress = search_iris(tmp_path, settings=CV, time_budget=1.0)
+def test_past_the_time_budget_only_the_two_best_trials_are_cross_validated(tmp_path, searched):
+    """A resumed search with its trials done and 1 s of budget: each candidate takes three trainings (3 folds),
+    longer than the whole budget, so the two best are scored and the third is not (the linear model is)."""
+    _, selection, _, progress = search_iris(resumed(tmp_path, searched), settings=("search.cross_validation.folds=3",),
+                                            time_budget=1.0)
     scored = selection["cross_validation"]["out_of_fold_losses"]
     assert len(scored) == 3 and "linear" in scored  # the linear model is a few convex fits: always scored
     assert "time budget reached: 2 of the 3 candidates cross-validated" in progress
 
 
-def test_a_candidate_whose_fold_training_fails_is_left_out_and_the_rest_decide(tmp_path, monkeypatch):
+def test_a_candidate_whose_fold_training_fails_is_left_out_and_the_rest_decide(tmp_path, searched, monkeypatch):
     """A configuration that trained on the search's split can diverge on other rows: its folds fail, it is
     left out with the reason, and the other candidates are scored and exported."""
     import automl.search.final as final
@@ -187,7 +211,7 @@ def test_a_candidate_whose_fold_training_fails_is_left_out_and_the_rest_decide(t
         return real(values, merged, fold, epochs, seed, name)
 
     monkeypatch.setattr(final, "out_of_fold", diverging)
-    result, selection, _, progress = search_iris(tmp_path, settings=CV)
+    result, selection, _, progress = search_iris(resumed(tmp_path, searched), settings=CV)
     assert "trial 1 left out: a fold's training failed (loss became nan at epoch 3)" in progress
     assert sorted(selection["cross_validation"]["out_of_fold_losses"]) == ["0", "2", "linear"]
     assert "1" not in selection["members"] and result.test_metrics["test_accuracy"] > 0.6
