@@ -154,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--fresh", action="store_true", help="start over instead of resuming")
     search.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
     search.add_argument("--register", metavar="NAME", help="register the best model in MLflow's model registry")
+    search.add_argument("--format", default=",".join(default_formats()), type=_formats,
+                        help=f"what the best model is exported as, comma-separated: {', '.join(FORMATS.names())} "
+                             f"(default: {','.join(default_formats())}; the SavedModel is always written)")
     scale = search.add_argument_group("scaling out (Ray; the 'distributed' extra)")
     scale.add_argument("--workers", type=_positive, default=1, metavar="N",
                        help="trials at once, each in a Ray worker process (default: 1, in this process)")
@@ -266,7 +269,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         device=args.device, fresh=args.fresh, tracking=not args.no_tracking, settings=tuple(args.settings),
         data=args.data, target=args.target, register=args.register, workers=args.workers, address=args.address,
         cpus_per_trial=args.cpus_per_trial, gpus_per_trial=args.gpus_per_trial,
-        mixed_precision=args.mixed_precision)
+        mixed_precision=args.mixed_precision, formats=args.format)
     if args.register and args.no_tracking:
         raise UsageError("--register: needs MLflow tracking, but --no-tracking was given")
     inputs = load_inputs(opts)  # bad names, files and data fail here, before TensorFlow loads

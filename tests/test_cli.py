@@ -19,6 +19,8 @@ from tests.conftest import ROOT, run_cli
     (["search", "--dataset", "digits", "--space", "missing/space.yaml"],
      "missing/space.yaml: expected an existing space file"),
     (["search", "--space", "cnn"], "one of the arguments --dataset --data is required"),
+    (["search", "--dataset", "digits", "--space", "cnn", "--format", "saved_model,pdf"],
+     "argument --format: expected a comma-separated list of keras, onnx, saved_model, tflite, received 'pdf'"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     (["search", "--dataset", "digits", "--space", "cnn", "--export-dir", "/proc/no/such"],
      "--export-dir: expected a folder that can be created, received '/proc/no/such'"),

@@ -7,7 +7,7 @@ their directions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from automl.spec import (
@@ -22,6 +22,7 @@ from automl.spec import (
     load_card,
     load_space,
 )
+from automl.plugins.formats import default_formats, require_extras
 from automl.spec.names import check_name, tidy
 
 
@@ -54,6 +55,8 @@ class SearchOptions:
     cpus_per_trial: float = 1.0
     gpus_per_trial: float | None = None
     mixed_precision: bool = False
+    # What the export writes (`--format`): the SavedModel and .keras unless asked for more.
+    formats: tuple[str, ...] = field(default_factory=default_formats)
 
     def worker_options(self):
         """The flags for trials in worker processes (`automl.distributed.runtime.WorkerOptions`)."""
@@ -105,6 +108,7 @@ def load_inputs(opts: SearchOptions) -> tuple:
     """
     from automl.data import load_dataset
 
+    require_extras(opts.formats)  # not after the trials
     card = load_card(opts.dataset) if opts.data is None else card_for_path(opts.data, opts.target)
     space = None if opts.space == "auto" else load_space(opts.space, opts.settings)
     if space is not None:

@@ -269,6 +269,7 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
     from automl.data.splits import take
     from automl.errors import SearchError
     from automl.export import export_model
+    from automl.export.formats import carried
     from automl.search.final import PLAIN, final_model
 
     trials = list(controller.oracle.trials.values())
@@ -297,8 +298,11 @@ def _finish(controller, tracker, data, card: LoadedCard, space: LoadedSpace, set
                             tracker_run_id(tracker), tracker.describe())
     card_facts["selection"] = {**final.facts, "members": dict(final.members),
                                **({"best_trial_test_metrics": single_metrics} if single_metrics else {})}
-    path = export_model(model, Path(opts.export_dir), experiment, card_facts, task=controller.spec.task,
-                        class_names=data.class_names)
+    formats, refused = carried(model, opts.formats)
+    for line in refused:
+        controller.progress.say(line)
+    path = export_model(model, Path(opts.export_dir), experiment, card_facts, formats=formats,
+                        task=controller.spec.task, class_names=data.class_names)
     if tracker_run_id(tracker):
         controller.progress.say("logging the best model to MLflow"
                                 + (f" and registering it as {opts.register!r}" if opts.register else ""))

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import keras
 
@@ -100,6 +101,21 @@ def refuse_layers(model: keras.Model, fmt: str, kinds: tuple[str, ...]) -> None:
         if type(layer).__name__ in kinds:
             raise ExportError(f"--format {fmt}: layer {layer.name!r} ({type(layer).__name__}) has no {fmt} "
                               f"equivalent; export saved_model or keras instead")
+
+
+def carried(model: keras.Model, names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The formats among ``names`` that can carry ``model``, and a line for each that cannot: a search
+    asked for ONNX that found a text model exports the others rather than nothing."""
+    from automl.plugins.formats import FORMATS
+
+    kept, refused = [], []
+    for name in names:
+        try:
+            refuse_layers(model, name, FORMATS.get(name).refuses)
+            kept.append(name)
+        except ExportError as err:
+            refused.append(f"{str(err).split('; ')[0]}: not written (the other formats are)")
+    return kept, refused
 
 
 def _layers(model: keras.Model):

@@ -20,7 +20,7 @@ from automl.faults import checkpoint
 from automl.spec.names import inside
 from automl.export.card import write_card
 from automl.export.formats import ExportFacts, refuse_layers
-from automl.plugins.formats import FORMATS, default_formats
+from automl.plugins.formats import FORMATS, default_formats, require_extras
 
 DEFAULT_FORMATS = default_formats()
 
@@ -46,8 +46,7 @@ def export_model(model, root: Path, experiment: str, card: dict, formats: Sequen
     """
     wanted = ["saved_model", *[f for f in formats if f != "saved_model"]]
     plugins = [FORMATS.get(name) for name in wanted]
-    for plugin in plugins:
-        _require_extra(plugin)
+    require_extras(wanted)
     if hasattr(model, "card_facts"):  # a generator: what `automl generate` needs to draw and show its images
         card = {**card, "generation": model.card_facts()}
     dataset = card.get("dataset")
@@ -77,15 +76,6 @@ def export_model(model, root: Path, experiment: str, card: dict, formats: Sequen
         shutil.rmtree(tmp, ignore_errors=True)
         raise ExportError(f"--export-dir: cannot export to {final}: {first_line(err)}") from None
     return final
-
-
-def _require_extra(plugin) -> None:
-    """Fails in one line when a format needs a package that is not installed."""
-    import importlib.util
-
-    if plugin.extra and importlib.util.find_spec(plugin.extra[0]) is None:
-        raise ExportError(f"--format {plugin.name}: needs the {plugin.extra[1]} extra: "
-                          f"pip install -e '.[{plugin.extra[1]}]'")
 
 
 def _signature_facts(path: Path) -> dict[str, Any]:

@@ -110,7 +110,8 @@ def test_a_small_regression_search_exports_a_refit_ensemble_that_predict_serves(
     """diabetes (308 training rows), chosen on the validation split (cross-validation off): the greedy
     ensemble of the best trials beats the best trial on the validation rows, is refit on train +
     validation, exported as one model, and served by `automl predict` in a fresh process exactly as the
-    model in this process predicts."""
+    model in this process predicts; asked for ONNX too (``--format``), the search writes the ensemble as ONNX,
+    and onnxruntime gives the same predictions."""
     import keras
     import pandas as pd
 
@@ -120,7 +121,7 @@ def test_a_small_regression_search_exports_a_refit_ensemble_that_predict_serves(
 
     done = run_cli("search", "--dataset", "diabetes", "--space", "mlp", "--max-trials", "4", "--epochs", "12",
                    "--experiment", "ens", "--seed", "0", "--no-tracking", "--set", "search.cross_validation.folds=0",
-                   cwd=tmp_path)
+                   "--format", "saved_model,keras,onnx", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     folder = next((tmp_path / "exports" / "ens").iterdir())
     selection = json.loads((folder / "model_card.json").read_text())["selection"]
@@ -141,5 +142,9 @@ def test_a_small_regression_search_exports_a_refit_ensemble_that_predict_serves(
     predicted = pd.read_csv(tmp_path / "p.csv")["prediction"].to_numpy()
     in_memory = keras.saving.load_model(folder / "model.keras").predict(data.x_test, verbose=0).ravel()
     assert np.abs(predicted - in_memory).max() <= 1e-5 * max(1.0, np.abs(in_memory).max())
+    from automl.export.runners import run_onnx
+
+    onnx = run_onnx(folder / "model.onnx", data.x_test.astype("float32")).ravel()
+    assert np.abs(onnx - in_memory).max() <= 1e-5 * max(1.0, np.abs(in_memory).max())
     card = json.loads((folder / "model_card.json").read_text())
     assert np.abs(in_memory - data.y_test).mean() == pytest.approx(card["metrics"]["test_mae"], rel=1e-4)

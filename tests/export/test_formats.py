@@ -34,3 +34,30 @@ def test_unknown_format_is_one_line(tmp_path):
                                           r"received 'pt'$"):
         export_model(None, tmp_path, "x", {}, task="multiclass", formats=("pt",))
     assert not (tmp_path / "x").exists()
+
+
+def test_a_format_that_cannot_carry_the_model_is_left_out_with_its_reason():
+    """What a search does with ``--format``: a text model (TextVectorization) is not ONNX, so ONNX is left out
+    with the layer named, and the formats that carry it stay, in order."""
+    from automl.export.formats import carried
+    from tests.export.test_format_contract import TEXT
+
+    model = build_model(defaults(TEXT[0]), make_spec(*TEXT[1:]), epochs=1)
+    kept, refused = carried(model, ("saved_model", "keras", "onnx"))
+    assert kept == ["saved_model", "keras"]
+    assert len(refused) == 1 and refused[0].startswith("--format onnx: layer ")
+    assert refused[0].endswith("(TextVectorization) has no onnx equivalent: not written (the other formats are)")
+    tabular = build_model(defaults("mlp"), make_spec("tabular", "multiclass"), epochs=1)
+    assert carried(tabular, ("saved_model", "onnx")) == (["saved_model", "onnx"], [])
+
+
+def test_a_format_whose_package_is_missing_is_one_line_naming_the_extra(monkeypatch):
+    import importlib.util
+
+    from automl.plugins.formats import require_extras
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tf2onnx" else real(name, *a))
+    with pytest.raises(ExportError, match=r"^--format onnx: needs the onnx extra: pip install -e '\.\[onnx\]'$"):
+        require_extras(("saved_model", "onnx"))
+    require_extras(("saved_model", "keras", "tflite"))  # nothing to install

@@ -60,3 +60,18 @@ FORMATS: Catalog[FormatPlugin] = Catalog("--format", "automl.plugins.formats", F
 def default_formats() -> tuple[str, ...]:
     """The formats written when none are asked for: the SavedModel first (the others convert from it)."""
     return tuple(sorted((f.name for f in FORMATS if f.default), key=lambda name: name != "saved_model"))
+
+
+def require_extras(names: tuple[str, ...] | list[str]) -> None:
+    """Fails in one line when a format asked for needs a package that is not installed (before TensorFlow
+    loads: a search checks this before its trials, not after them).
+
+    Raises:
+        ExportError: The first such format, with the extra that installs its package.
+    """
+    import importlib.util
+
+    for plugin in (FORMATS.get(name) for name in names):
+        if plugin.extra and importlib.util.find_spec(plugin.extra[0]) is None:
+            raise ExportError(f"--format {plugin.name}: needs the {plugin.extra[1]} extra: "
+                              f"pip install -e '.[{plugin.extra[1]}]'")
