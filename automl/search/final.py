@@ -390,6 +390,7 @@ def retrained(controller, trial, merged, spec: InputSpec, seed: int, name: str |
     epochs = best_epochs(controller, trial)
     values = dict(trial.hyperparameters.values)
     own = family_values(values)
+    keras.utils.set_random_seed(seed)  # its initial weights too: a resumed search refits the same model
     model = build_model(values, spec, epochs, name=name)
     fit_epochs(model, merged, values["batch_size"], epochs, targets=lambda y: prepare_targets(own, spec, y),
                seed=seed, augment=augmenter(own, spec))

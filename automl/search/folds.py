@@ -65,7 +65,7 @@ def out_of_fold(values: dict, merged, fold: np.ndarray, epochs: int, seed: int,
         merged: The data with its validation rows in the training split.
         fold: Each row's fold (`fold_of_rows`).
         epochs: Epochs each fold's model trains for (its trial's best epoch count).
-        seed: Seeds the shuffling of each fold's training (plus the fold's number).
+        seed: Seeds each fold's initial weights and the shuffling of its training (plus the fold's number).
         name: Names the fold models ``<name>_fold<k>`` (distinct names let them average in one model).
 
     Returns:
@@ -75,6 +75,8 @@ def out_of_fold(values: dict, merged, fold: np.ndarray, epochs: int, seed: int,
 
     def trained(k: int, part) -> keras.Model:
         spec = InputSpec.from_bundle(part)
+        # Its initial weights too, as a trial's are: the same search chooses the same way when resumed.
+        keras.utils.set_random_seed(seed + k)
         model = build_model(values, spec, epochs, name=None if name is None else f"{name}_fold{k}")
         fit_epochs(model, part, values["batch_size"], epochs, targets=lambda y: prepare_targets(own, spec, y),
                    seed=seed + k, augment=augmenter(own, spec))

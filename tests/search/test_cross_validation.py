@@ -87,6 +87,24 @@ def test_each_row_is_predicted_by_a_model_that_never_trained_on_it():
     assert out < 0.7, out  # ... and out of fold it is at chance: no row's own label reached its model
 
 
+def test_out_of_fold_predictions_follow_the_seed_and_not_what_ran_before():
+    """A resumed search cross-validates after other work than the first run did: the fold models' initial
+    weights come from the seed, so the same trial gets the same out-of-fold predictions, and the choice the
+    same losses."""
+    import keras
+
+    data = random_label_table(rows=60, features=8)
+    fold = fold_of_rows(data.y_train, 3, seed=0, stratify=True)
+    runs = []
+    for before in (1, 2, None):
+        if before is not None:  # other random draws first, as trials or a first run would make
+            keras.utils.set_random_seed(before)
+            np.asarray(keras.random.normal((before * 7,)))
+        runs.append(out_of_fold(MEMORIZER, data, fold, epochs=2, seed=5 if before else 6)[0])
+    assert np.allclose(runs[0], runs[1], atol=1e-6)
+    assert not np.allclose(runs[0], runs[2])  # another seed, other initial weights
+
+
 # --- the choice in a real search ----------------------------------------------------------
 
 
