@@ -97,10 +97,9 @@ def onnx(model: keras.Model, folder: Path, facts: ExportFacts) -> Path:
 
 def refuse_layers(model: keras.Model, fmt: str, kinds: tuple[str, ...]) -> None:
     """Raises one line naming the first layer ``fmt`` cannot carry."""
-    for layer in _layers(model):
-        if type(layer).__name__ in kinds:
-            raise ExportError(f"--format {fmt}: layer {layer.name!r} ({type(layer).__name__}) has no {fmt} "
-                              f"equivalent; export saved_model or keras instead")
+    layer = _first_of(model, kinds)
+    if layer is not None:
+        raise ExportError(f"{_no_equivalent(fmt, layer)}; export saved_model or keras instead")
 
 
 def carried(model: keras.Model, names: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -110,12 +109,21 @@ def carried(model: keras.Model, names: Sequence[str]) -> tuple[list[str], list[s
 
     kept, refused = [], []
     for name in names:
-        try:
-            refuse_layers(model, name, FORMATS.get(name).refuses)
+        layer = _first_of(model, FORMATS.get(name).refuses)
+        if layer is None:
             kept.append(name)
-        except ExportError as err:
-            refused.append(f"{str(err).split('; ')[0]}: not written (the other formats are)")
+        else:
+            refused.append(f"{_no_equivalent(name, layer)}: not written (the other formats are)")
     return kept, refused
+
+
+def _first_of(model: keras.Model, kinds: tuple[str, ...]) -> keras.layers.Layer | None:
+    """The first layer (nested ones included) whose class is one of ``kinds``."""
+    return next((layer for layer in _layers(model) if type(layer).__name__ in kinds), None)
+
+
+def _no_equivalent(fmt: str, layer: keras.layers.Layer) -> str:
+    return f"--format {fmt}: layer {layer.name!r} ({type(layer).__name__}) has no {fmt} equivalent"
 
 
 def _layers(model: keras.Model):
